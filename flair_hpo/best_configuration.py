@@ -1,0 +1,73 @@
+"""The best configuration as JSON that can be loaded again to rebuild and retrain its model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from flair.data import Corpus
+from flair.nn import Model
+
+from flair_hpo.embedding_specs import from_spec, to_spec
+from flair_hpo.metrics import EvaluationMetric, OptimizationValue
+from flair_hpo.settings import StudySettings, Task
+
+BEST_PARAMETERS_NAME = "best_parameters.json"
+
+
+@dataclass
+class BestConfiguration:
+    """A configuration's parameter values together with the settings it was selected under."""
+
+    parameters: dict[str, Any]
+    settings: StudySettings
+    score: Optional[float] = None
+    trial: Optional[int] = None
+
+    def save(self, path: Union[str, Path]) -> None:
+        document = {
+            "task": self.settings.task.value,
+            "label_type": self.settings.label_type,
+            "multi_label": self.settings.multi_label,
+            "metric": self.settings.metric.name,
+            "optimization_value": self.settings.optimization_value.name,
+            "max_epochs": self.settings.max_epochs,
+            "embeddings_storage_mode": self.settings.embeddings_storage_mode,
+            "objective": self.settings.objective_label,
+            "score": self.score,
+            "trial": self.trial,
+            "parameters": {key: to_spec(value) for key, value in self.parameters.items()},
+        }
+        Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> BestConfiguration:
+        """Read a saved configuration; its embeddings are constructed again through flair."""
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        settings = StudySettings(
+            task=Task(document["task"]),
+            label_type=document["label_type"],
+            multi_label=document["multi_label"],
+            metric=EvaluationMetric[document["metric"]],
+            optimization_value=OptimizationValue[document["optimization_value"]],
+            max_epochs=document["max_epochs"],
+            embeddings_storage_mode=document["embeddings_storage_mode"],
+        )
+        parameters = {key: from_spec(value) for key, value in document["parameters"].items()}
+        return cls(parameters, settings, document.get("score"), document.get("trial"))
+
+    def build_model(self, corpus: Corpus) -> Model:
+        """A fresh, untrained model of this configuration for ``corpus``."""
+        from flair_hpo.training.runner import TrialRunner
+
+        return TrialRunner(corpus, self.settings).build(self.parameters)
+
+    def train(self, corpus: Corpus, base_path: Union[str, Path], max_epochs: Optional[int] = None, seed: int = 0) -> Model:
+        """Train this configuration once more with flair's ModelTrainer; the model is saved in ``base_path``."""
+        from flair_hpo.training.runner import TrialRunner
+
+        settings = self.settings if max_epochs is None else replace(self.settings, max_epochs=max_epochs)
+        model, _ = TrialRunner(corpus, settings, quiet=False).train(self.parameters, Path(base_path), seed)
+        return model

@@ -1,0 +1,94 @@
+"""The SQLite journal of a search: every trial's configuration, state and result, written as it happens.
+
+Values are stored as JSON text, never pickled, so reading a journal cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Optional
+
+from flair_hpo.results import RunRecord, State, TrialRecord
+
+JOURNAL_NAME = "journal.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS study (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    number INTEGER PRIMARY KEY, point TEXT NOT NULL, parameters TEXT NOT NULL, state TEXT NOT NULL,
+    score REAL, score_std REAL, objective REAL, test_score REAL, duration REAL, error TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    trial INTEGER NOT NULL REFERENCES trials(number), run INTEGER NOT NULL, state TEXT NOT NULL,
+    dev_scores TEXT NOT NULL, dev_losses TEXT NOT NULL, score REAL, test_score REAL, duration REAL, error TEXT,
+    PRIMARY KEY (trial, run)
+);
+"""
+
+
+class Journal:
+    """Reads and writes one search's journal; each write is its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection = sqlite3.connect(path)
+        with self._connection:
+            self._connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def metadata(self) -> dict[str, Any]:
+        rows = self._connection.execute("SELECT key, value FROM study").fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def set_metadata(self, values: dict[str, Any]) -> None:
+        with self._connection:
+            self._connection.executemany(
+                "INSERT OR REPLACE INTO study (key, value) VALUES (?, ?)",
+                [(key, json.dumps(value)) for key, value in values.items()],
+            )
+
+    def save_trial(self, trial: TrialRecord) -> None:
+        with self._connection:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    trial.number, json.dumps(trial.point), json.dumps(trial.parameters), trial.state.value,
+                    trial.score, trial.score_std, trial.objective, trial.test_score, trial.duration, trial.error,
+                ),
+            )  # fmt: skip
+
+    def save_run(self, trial_number: int, run: RunRecord) -> None:
+        with self._connection:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    trial_number, run.run, run.state.value, json.dumps(run.dev_scores), json.dumps(run.dev_losses),
+                    run.score, run.test_score, run.duration, run.error,
+                ),
+            )  # fmt: skip
+
+    def trials(self) -> list[TrialRecord]:
+        """All trials in order, each with its runs."""
+        runs: dict[int, list[RunRecord]] = {}
+        for row in self._connection.execute("SELECT * FROM runs ORDER BY trial, run"):
+            trial, run, state, dev_scores, dev_losses, score, test_score, duration, error = row
+            runs.setdefault(trial, []).append(
+                RunRecord(run, State(state), json.loads(dev_scores), json.loads(dev_losses), score, test_score, duration, error)
+            )
+        trials = []
+        for row in self._connection.execute("SELECT * FROM trials ORDER BY number"):
+            number, point, parameters, state, score, score_std, objective, test_score, duration, error = row
+            trials.append(
+                TrialRecord(
+                    number, json.loads(point), json.loads(parameters), State(state),
+                    score, score_std, objective, test_score, duration, error, runs.get(number, []),
+                )
+            )  # fmt: skip
+        return trials
+
+    def trial(self, number: int) -> Optional[TrialRecord]:
+        return next((trial for trial in self.trials() if trial.number == number), None)

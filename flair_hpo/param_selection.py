@@ -1,0 +1,192 @@
+"""The classic parameter-selection API of flair's tuning tutorial, as a thin front-end of the orchestrator.
+
+    search_space = SearchSpace()
+    search_space.add(Parameter.HIDDEN_SIZE, hp.choice, options=[32, 64, 128])
+    SequenceTaggerParamSelector(corpus, "ner", "resources/results", max_epochs=50).optimize(search_space, max_evals=100)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from flair.data import Corpus
+
+from flair_hpo import parameters as p
+from flair_hpo import search_spaces
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.hyperopt_expressions import from_hyperopt
+from flair_hpo.metrics import EvaluationMetric, OptimizationValue
+from flair_hpo.orchestrator import Orchestrator
+from flair_hpo.results import SearchResult
+from flair_hpo.search_strategies import SearchStrategy, TPESearch
+from flair_hpo.settings import check_positive, parse_duration
+
+__all__ = [
+    "EvaluationMetric",
+    "OptimizationValue",
+    "Parameter",
+    "SearchSpace",
+    "SequenceTaggerParamSelector",
+    "TextClassifierParamSelector",
+]
+
+
+class Parameter(Enum):
+    """The classic, task-independent parameter names; each selector maps them onto its model."""
+
+    EMBEDDINGS = "embeddings"
+    HIDDEN_SIZE = "hidden_size"
+    USE_CRF = "use_crf"
+    USE_RNN = "use_rnn"
+    RNN_LAYERS = "rnn_layers"
+    RNN_TYPE = "rnn_type"
+    BIDIRECTIONAL = "bidirectional"
+    DROPOUT = "dropout"
+    WORD_DROPOUT = "word_dropout"
+    LOCKED_DROPOUT = "locked_dropout"
+    REPROJECT_EMBEDDINGS = "reproject_embeddings"
+    REPROJECT_WORDS = "reproject_words"
+    REPROJECT_WORDS_DIMENSION = "reproject_words_dimension"
+    LEARNING_RATE = "learning_rate"
+    DECODER_LEARNING_RATE = "decoder_learning_rate"
+    MINI_BATCH_SIZE = "mini_batch_size"
+    ANNEAL_FACTOR = "anneal_factor"
+    ANNEAL_WITH_RESTARTS = "anneal_with_restarts"
+    MIN_LEARNING_RATE = "min_learning_rate"
+    PATIENCE = "patience"
+    OPTIMIZER = "optimizer"
+    MOMENTUM = "momentum"
+    WEIGHT_DECAY = "weight_decay"
+    MAX_GRAD_NORM = "max_grad_norm"
+    TRANSFORMER_MODEL = "model"
+    LAYERS = "layers"
+    FINE_TUNE = "fine_tune"
+    LAYER_MEAN = "layer_mean"
+
+
+_TRAINER = {Parameter[member.name]: member for member in p.ModelTrainer}
+_TAGGER = {
+    **_TRAINER,
+    **{Parameter[member.name]: member for member in p.SequenceTagger},
+    Parameter.TRANSFORMER_MODEL: p.TransformerWordEmbeddings.MODEL,
+    Parameter.LAYERS: p.TransformerWordEmbeddings.LAYERS,
+    Parameter.FINE_TUNE: p.TransformerWordEmbeddings.FINE_TUNE,
+    Parameter.LAYER_MEAN: p.TransformerWordEmbeddings.LAYER_MEAN,
+}
+_CLASSIFIER = {
+    **_TRAINER,
+    **{Parameter[member.name]: member for member in p.DocumentRNNEmbeddings if member.name != "WORD_EMBEDDINGS"},
+    Parameter.EMBEDDINGS: p.DocumentRNNEmbeddings.WORD_EMBEDDINGS,
+    Parameter.TRANSFORMER_MODEL: p.TransformerDocumentEmbeddings.MODEL,
+    Parameter.LAYERS: p.TransformerDocumentEmbeddings.LAYERS,
+    Parameter.FINE_TUNE: p.TransformerDocumentEmbeddings.FINE_TUNE,
+    Parameter.LAYER_MEAN: p.TransformerDocumentEmbeddings.LAYER_MEAN,
+}
+
+
+class SearchSpace:
+    """Parameters with hyperopt expressions, e.g. ``add(Parameter.DROPOUT, hp.uniform, low=0.0, high=0.5)``."""
+
+    def __init__(self) -> None:
+        self.search_space: dict[Parameter, tuple[Callable[..., Any], dict[str, Any]]] = {}
+
+    def add(self, parameter: Parameter, func: Callable[..., Any], **kwargs: Any) -> None:
+        if not isinstance(parameter, Parameter):
+            raise ConfigurationError(f"{parameter!r} is not a Parameter; use e.g. Parameter.HIDDEN_SIZE.")
+        from_hyperopt(func, parameter.value, **kwargs)  # validates now, before any training
+        self.search_space[parameter] = (func, kwargs)
+
+
+class ParamSelector:
+    """Runs a search of a classic :class:`SearchSpace`; ``max_evals`` configurations, each trained ``training_runs`` times."""
+
+    _mapping: dict[Parameter, p.HyperParameter]
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        base_path: Union[str, Path],
+        max_epochs: int = 50,
+        evaluation_metric: EvaluationMetric = EvaluationMetric.MICRO_F1_SCORE,
+        training_runs: int = 1,
+        optimization_value: OptimizationValue = OptimizationValue.DEV_LOSS,
+        search_strategy: Optional[SearchStrategy] = None,
+        seed: Optional[int] = None,
+        time_limit: Union[None, float, str, timedelta] = None,
+    ) -> None:
+        self.corpus = corpus
+        self.base_path = Path(base_path)
+        self.search_strategy = search_strategy if search_strategy is not None else TPESearch(seed=seed)
+        self.time_limit = parse_duration(time_limit) if time_limit is not None else None
+        self._space = self._task_space()
+        self._space.add_max_epochs_per_training_run(max_epochs)
+        self._space.add_training_runs(training_runs)
+        self._space.add_evaluation_metric(evaluation_metric)
+        self._space.add_optimization_value(optimization_value)
+
+    def _task_space(self) -> search_spaces.SearchSpace:
+        raise NotImplementedError
+
+    def _translate(self, search_space: SearchSpace) -> search_spaces.SearchSpace:
+        if not isinstance(search_space, SearchSpace) or not search_space.search_space:
+            raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
+        for parameter, (func, kwargs) in search_space.search_space.items():
+            if parameter not in self._mapping:
+                fitting = ", ".join(sorted(p.name for p in self._mapping))
+                raise ConfigurationError(f"Parameter.{parameter.name} does not fit {type(self).__name__}; parameters that do: {fitting}.")
+            self._space.add_parameter(self._mapping[parameter], func, **kwargs)
+        return self._space
+
+    def optimize(self, search_space: SearchSpace, max_evals: int = 100) -> SearchResult:
+        """Evaluate up to ``max_evals`` configurations (fewer if the time limit comes first); returns the result."""
+        check_positive("max_evals", max_evals, integer=True)
+        space = self._translate(search_space)
+        space.add_budget(p.Budget.RUNS, max_evals)
+        if self.time_limit is not None:
+            space.add_budget(p.Budget.TIME_IN_S, self.time_limit)
+        return Orchestrator(self.corpus, self.base_path, space, self.search_strategy).optimize()
+
+
+class SequenceTaggerParamSelector(ParamSelector):
+    """Selects the parameters of a flair ``SequenceTagger`` for ``tag_type``."""
+
+    _mapping = _TAGGER
+
+    def __init__(self, corpus: Corpus, tag_type: str, base_path: Union[str, Path], **kwargs: Any) -> None:
+        self.tag_type = tag_type
+        super().__init__(corpus, base_path, **kwargs)
+
+    def _task_space(self) -> search_spaces.SearchSpace:
+        return search_spaces.SequenceTaggerSearchSpace(tag_type=self.tag_type)
+
+
+class TextClassifierParamSelector(ParamSelector):
+    """Selects the parameters of a flair ``TextClassifier`` over transformer or RNN document embeddings."""
+
+    _mapping = _CLASSIFIER
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        label_type: str,
+        multi_label: bool,
+        base_path: Union[str, Path],
+        fine_tune: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.label_type = label_type
+        self.multi_label = multi_label
+        self.fine_tune = fine_tune
+        super().__init__(corpus, base_path, **kwargs)
+
+    def _task_space(self) -> search_spaces.SearchSpace:
+        return search_spaces.TextClassifierSearchSpace(label_type=self.label_type, multi_label=self.multi_label)
+
+    def _translate(self, search_space: SearchSpace) -> search_spaces.SearchSpace:
+        space = super()._translate(search_space)
+        if Parameter.TRANSFORMER_MODEL in search_space.search_space and Parameter.FINE_TUNE not in search_space.search_space:
+            space.set_fixed(p.TransformerDocumentEmbeddings.FINE_TUNE, self.fine_tune)
+        return space

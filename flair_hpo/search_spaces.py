@@ -1,0 +1,239 @@
+"""Task-specific search spaces of the orchestrator API.
+
+    search_space = TextClassifierSearchSpace()
+    search_space.add_budget(parameters.Budget.TIME_IN_H, 24)
+    search_space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, options=[0.1, 0.05])
+    search_space.add_parameter(parameters.DocumentRNNEmbeddings.DROPOUT, low=0.0, high=0.5)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from flair_hpo.distributions import Categorical, Distribution, Float, Int
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.hyperopt_expressions import from_hyperopt
+from flair_hpo.metrics import EvaluationMetric, OptimizationValue
+from flair_hpo.parameters import (
+    EMBEDDING_TARGETS,
+    Budget,
+    DocumentPoolEmbeddings,
+    DocumentRNNEmbeddings,
+    HyperParameter,
+    SequenceTagger,
+    TransformerDocumentEmbeddings,
+    TransformerWordEmbeddings,
+)
+from flair_hpo.settings import Budgets, StudySettings, Task, check_positive
+from flair_hpo.space import Space
+from flair_hpo.training.model_factory import DOCUMENT_EMBEDDINGS_KEY
+
+INTEGER_ARGUMENTS = {"hidden_size", "rnn_layers", "mini_batch_size", "patience", "reproject_words_dimension"}
+_SECONDS_PER_UNIT = {Budget.TIME_IN_H: 3600.0, Budget.TIME_IN_MIN: 60.0, Budget.TIME_IN_S: 1.0}
+_REQUIRED_ARGUMENT = {
+    "DocumentRNNEmbeddings": DocumentRNNEmbeddings.WORD_EMBEDDINGS,
+    "DocumentPoolEmbeddings": DocumentPoolEmbeddings.WORD_EMBEDDINGS,
+    "TransformerDocumentEmbeddings": TransformerDocumentEmbeddings.MODEL,
+}
+
+
+class SearchSpace:
+    """Parameters to search over and the steering settings of one task's search."""
+
+    task: Task
+
+    def __init__(self, label_type: Optional[str] = None, multi_label: bool = False) -> None:
+        self.label_type = label_type
+        self.multi_label = multi_label
+        self.metric = EvaluationMetric.MICRO_F1_SCORE
+        self.optimization_value = OptimizationValue.DEV_SCORE
+        self.max_epochs = 50
+        self.training_runs = 1
+        self.embeddings_storage_mode = "cpu"
+        self._budgets: dict[Budget, float] = {}
+        self._distributions: dict[HyperParameter, Distribution] = {}
+        self._fixed: dict[HyperParameter, Any] = {}
+
+    # -- steering ------------------------------------------------------------------------------
+
+    def add_budget(self, budget: Budget, value: float) -> None:
+        """Limit the search; a later budget of the same kind replaces the earlier one."""
+        if not isinstance(budget, Budget):
+            raise ConfigurationError(f"budget must be one of {[b.name for b in Budget]}, but got {budget!r}.")
+        check_positive(f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS))
+        self._budgets[budget] = value
+
+    def add_evaluation_metric(self, metric: EvaluationMetric) -> None:
+        if not isinstance(metric, EvaluationMetric):
+            raise ConfigurationError(f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {metric!r}.")
+        self.metric = metric
+
+    def add_optimization_value(self, value: OptimizationValue) -> None:
+        if not isinstance(value, OptimizationValue):
+            raise ConfigurationError(f"the optimization value must be one of {[v.name for v in OptimizationValue]}, but got {value!r}.")
+        self.optimization_value = value
+
+    def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
+        check_positive("max_epochs", max_epochs, integer=True)
+        self.max_epochs = max_epochs
+
+    def add_training_runs(self, training_runs: int) -> None:
+        """How often each configuration is trained; its score is the mean over these runs."""
+        check_positive("training_runs", training_runs, integer=True)
+        self.training_runs = training_runs
+
+    def add_label_type(self, label_type: str) -> None:
+        self.label_type = label_type
+
+    # -- parameters ----------------------------------------------------------------------------
+
+    def add_parameter(
+        self,
+        parameter: HyperParameter,
+        function: Optional[Callable[..., Any]] = None,
+        *,
+        options: Optional[list[Any]] = None,
+        low: Optional[float] = None,
+        high: Optional[float] = None,
+        log: bool = False,
+        step: Optional[float] = None,
+        **hyperopt_arguments: Any,
+    ) -> None:
+        """Search ``parameter`` over a list of ``options``, a range ``low``..``high`` (``log``, ``step``),
+        or a hyperopt expression such as ``add_parameter(p, hp.uniform, low=0.0, high=0.5)``."""
+        self._check_fits(parameter)
+        if function is not None:
+            arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
+            distribution = from_hyperopt(function, parameter.key, **{k: v for k, v in arguments.items() if v is not None})
+        elif options is not None:
+            distribution = Categorical(options)
+        elif low is not None or high is not None:
+            if low is None or high is None:
+                raise ConfigurationError(f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high}).")
+            if parameter.value in INTEGER_ARGUMENTS and step is None:
+                distribution = Int(low, high, log=log)
+            else:
+                distribution = Float(low, high, log=log, step=step)
+        else:
+            raise ConfigurationError(f"give {parameter.key!r} options=[...] or a range low=..., high=...")
+        if parameter.key == "optimizer" and isinstance(distribution, Categorical):
+            from flair_hpo.training.model_factory import resolve_optimizer
+
+            for option in distribution.options:
+                resolve_optimizer(option)
+        self._distributions[parameter] = distribution
+        self._fixed.pop(parameter, None)
+
+    def add_word_embeddings(self, parameter: HyperParameter, options: list[Any]) -> None:
+        """Search over word embeddings: each option is one embedding or a list of them (stacked)."""
+        if parameter not in (SequenceTagger.EMBEDDINGS, DocumentRNNEmbeddings.WORD_EMBEDDINGS, DocumentPoolEmbeddings.WORD_EMBEDDINGS):
+            raise ConfigurationError(f"{parameter!r} does not take word embeddings.")
+        self.add_parameter(parameter, options=options)
+
+    def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
+        """Use ``value`` for ``parameter`` in every configuration, without searching it."""
+        self._check_fits(parameter)
+        self._fixed[parameter] = value
+        self._distributions.pop(parameter, None)
+
+    def _check_fits(self, parameter: Any) -> None:
+        if not isinstance(parameter, HyperParameter):
+            raise ConfigurationError(
+                f"{parameter!r} is not a parameter; use a member of flair_hpo.parameters, e.g. ModelTrainer.LEARNING_RATE."
+            )
+        if self.task not in parameter.tasks:
+            raise ConfigurationError(
+                f"{parameter.target}.{parameter.name} does not fit a {self.task.value} search ({type(self).__name__})."
+            )
+
+    # -- compilation ---------------------------------------------------------------------------
+
+    def _targets_used(self) -> set[str]:
+        return {p.target for p in (*self._distributions, *self._fixed)}
+
+    def _check_model_inputs(self) -> None:
+        """Subclasses: raise when the space cannot build a model."""
+
+    def to_space(self) -> Space:
+        """The space strategies search: distributions by key, switches between document embeddings."""
+        self._check_model_inputs()
+        distributions = {p.key: d for p, d in self._distributions.items()}
+        fixed = {p.key: v for p, v in self._fixed.items()}
+        conditions: dict[str, tuple[str, int]] = {}
+        switch_targets = sorted(t for t in self._targets_used() if t in _REQUIRED_ARGUMENT)
+        if len(switch_targets) > 1:
+            distributions[DOCUMENT_EMBEDDINGS_KEY] = Categorical(switch_targets)
+            for parameter in self._distributions:
+                if parameter.target in switch_targets:
+                    conditions[parameter.key] = (DOCUMENT_EMBEDDINGS_KEY, switch_targets.index(parameter.target))
+        elif switch_targets:
+            fixed[DOCUMENT_EMBEDDINGS_KEY] = switch_targets[0]
+        if not distributions:
+            raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
+        return Space(distributions, conditions, fixed)
+
+    def to_settings(self) -> StudySettings:
+        seconds = [value * _SECONDS_PER_UNIT[b] for b, value in self._budgets.items() if b in _SECONDS_PER_UNIT]
+        budgets = Budgets(
+            seconds=min(seconds) if seconds else None,
+            trials=self._budgets.get(Budget.RUNS),  # type: ignore[arg-type]
+            generations=self._budgets.get(Budget.GENERATIONS),  # type: ignore[arg-type]
+        )
+        return StudySettings(
+            task=self.task,
+            label_type=self.label_type,
+            multi_label=self.multi_label,
+            metric=self.metric,
+            optimization_value=self.optimization_value,
+            max_epochs=self.max_epochs,
+            training_runs=self.training_runs,
+            budgets=budgets,
+            embeddings_storage_mode=self.embeddings_storage_mode,
+        )
+
+
+class SequenceTaggerSearchSpace(SearchSpace):
+    """Search space of a sequence tagger (NER, POS, ...): ``SequenceTagger.*``, ``TransformerWordEmbeddings.*``
+    and ``ModelTrainer.*`` parameters."""
+
+    task = Task.SEQUENCE_TAGGING
+
+    def __init__(self, tag_type: Optional[str] = None) -> None:
+        super().__init__(label_type=tag_type)
+
+    def add_tag_type(self, tag_type: str) -> None:
+        self.label_type = tag_type
+
+    def _check_model_inputs(self) -> None:
+        used = {*self._distributions, *self._fixed}
+        has_embeddings = SequenceTagger.EMBEDDINGS in used
+        has_transformer = TransformerWordEmbeddings.MODEL in used
+        if has_embeddings == has_transformer:
+            raise ConfigurationError(
+                "a sequence tagger needs its token embeddings from exactly one of SequenceTagger.EMBEDDINGS "
+                f"and TransformerWordEmbeddings.MODEL, but got {'both' if has_embeddings else 'neither'}."
+            )
+        if not has_transformer and any(p.target == "TransformerWordEmbeddings" for p in used):
+            raise ConfigurationError("TransformerWordEmbeddings parameters need TransformerWordEmbeddings.MODEL.")
+
+
+class TextClassifierSearchSpace(SearchSpace):
+    """Search space of a text classifier over ``DocumentRNNEmbeddings``, ``DocumentPoolEmbeddings`` and
+    ``TransformerDocumentEmbeddings``; with parameters of several, each configuration uses one of them."""
+
+    task = Task.TEXT_CLASSIFICATION
+
+    def _check_model_inputs(self) -> None:
+        used = {*self._distributions, *self._fixed}
+        targets = sorted(t for t in self._targets_used() if t in _REQUIRED_ARGUMENT)
+        if not targets:
+            raise ConfigurationError(
+                "a text classifier needs document embeddings: add DocumentRNNEmbeddings.WORD_EMBEDDINGS, "
+                "DocumentPoolEmbeddings.WORD_EMBEDDINGS or TransformerDocumentEmbeddings.MODEL."
+            )
+        for target in targets:
+            if _REQUIRED_ARGUMENT[target] not in used:
+                raise ConfigurationError(f"{target} parameters were given without {target}.{_REQUIRED_ARGUMENT[target].name}.")
+
+
+__all__ = ["SearchSpace", "SequenceTaggerSearchSpace", "TextClassifierSearchSpace", "EMBEDDING_TARGETS"]

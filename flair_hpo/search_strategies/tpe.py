@@ -1,0 +1,114 @@
+"""Tree-structured Parzen estimator search, driven by hyperopt's ``tpe.suggest`` one point at a time."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Optional
+
+from hyperopt import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK, Trials, base, hp, tpe
+
+from flair_hpo.distributions import Categorical, Distribution, Float, Int, Normal
+from flair_hpo.search_strategies.base import SearchStrategy
+from flair_hpo.settings import check_positive
+from flair_hpo.space import Point, Space
+
+SUGGEST_ATTEMPTS = 10
+
+
+def to_hyperopt(key: str, distribution: Distribution) -> Any:
+    """The hyperopt expression sampling the same encoded values as ``distribution``."""
+    if isinstance(distribution, Categorical):
+        return hp.choice(key, list(range(len(distribution.options))))
+    if isinstance(distribution, Int):
+        if distribution.log:
+            return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), 1)
+        return hp.uniformint(key, distribution.low, distribution.high)
+    if isinstance(distribution, Float):
+        low, high = (math.log(distribution.low), math.log(distribution.high)) if distribution.log else (distribution.low, distribution.high)
+        if distribution.step is not None:
+            return (hp.qloguniform if distribution.log else hp.quniform)(key, low, high, distribution.step)
+        return (hp.loguniform if distribution.log else hp.uniform)(key, low, high)
+    if isinstance(distribution, Normal):
+        if distribution.step is not None:
+            return (hp.qlognormal if distribution.log else hp.qnormal)(key, distribution.mu, distribution.sigma, distribution.step)
+        return (hp.lognormal if distribution.log else hp.normal)(key, distribution.mu, distribution.sigma)
+    raise TypeError(f"no hyperopt expression for {distribution!r}")
+
+
+def hyperopt_space(space: Space) -> dict[str, Any]:
+    """A hyperopt space with the same keys; a switch with conditional parameters becomes a nested choice."""
+    expressions: dict[str, Any] = {}
+    for key in space.unconditional:
+        if key in space.switches:
+            options = space.distributions[key].grid_values() or []
+            branches = [
+                {k: to_hyperopt(k, space.distributions[k]) for k, (s, o) in space.conditions.items() if s == key and o == option}
+                for option in options
+            ]
+            expressions[key] = hp.choice(key, branches)
+        else:
+            expressions[key] = to_hyperopt(key, space.distributions[key])
+    return expressions
+
+
+class TPESearch(SearchStrategy):
+    """hyperopt's TPE: ``n_startup_trials`` random points, then points where good trials are dense."""
+
+    def __init__(self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None) -> None:
+        super().__init__(seed)
+        check_positive("n_startup_trials", n_startup_trials, integer=True)
+        check_positive("n_ei_candidates", n_ei_candidates, integer=True)
+        check_positive("gamma", gamma)
+        self.n_startup_trials = n_startup_trials
+        self.n_ei_candidates = n_ei_candidates
+        self.gamma = gamma
+
+    def _on_bind(self, space: Space) -> None:
+        self._domain = base.Domain(lambda _: 0.0, hyperopt_space(space))
+        self._labels = list(space.distributions)
+        self._trials = Trials()
+        self._documents: dict[int, dict[str, Any]] = {}
+        logging.getLogger("hyperopt.tpe").setLevel(logging.WARNING)
+
+    def _suggest(self) -> Point:
+        tid = self._next_id
+        seed = int(self.rng.integers(2**31 - 1))
+        [document] = tpe.suggest(
+            [tid], self._domain, self._trials, seed,
+            n_startup_jobs=self.n_startup_trials, n_EI_candidates=self.n_ei_candidates, gamma=self.gamma,
+        )  # fmt: skip
+        return {label: values[0] for label, values in document["misc"]["vals"].items() if values}
+
+    def _propose(self) -> Optional[Point]:
+        if self._is_exhausted():
+            return None
+        for _ in range(SUGGEST_ATTEMPTS):
+            point = self.space.normalize(self._suggest())
+            if self.space.point_id(point) not in self._seen:
+                break
+        else:
+            point = self._sample_unseen()
+            if point is None:
+                return None
+        self._insert(self._next_id, point)
+        return point
+
+    def _insert(self, tid: int, point: Point) -> None:
+        misc = {
+            "tid": tid,
+            "cmd": self._domain.cmd,
+            "workdir": self._domain.workdir,
+            "idxs": {label: [tid] if label in point else [] for label in self._labels},
+            "vals": {label: [point[label]] if label in point else [] for label in self._labels},
+        }
+        [document] = self._trials.new_trial_docs([tid], [None], [{"status": "new"}], [misc])
+        self._trials.insert_trial_docs([document])
+        self._trials.refresh()
+        self._documents[tid] = self._trials._dynamic_trials[-1]
+
+    def _observe(self, trial_id: int, point: Point, objective: Optional[float]) -> None:
+        document = self._documents[trial_id]
+        document["state"] = JOB_STATE_DONE
+        document["result"] = {"status": STATUS_FAIL} if objective is None else {"status": STATUS_OK, "loss": -objective}
+        self._trials.refresh()

@@ -1,0 +1,1 @@
+"""Turning a configuration into a trained flair model and a score."""

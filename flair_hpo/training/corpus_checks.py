@@ -1,0 +1,54 @@
+"""Checks of the corpus a search runs on, made before any training starts."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from flair.data import Corpus, randomly_split_into_two_datasets
+
+from flair_hpo.errors import ConfigurationError
+
+log = logging.getLogger("flair_hpo")
+
+
+def label_types(corpus: Corpus) -> Counter[str]:
+    """How many training sentences carry each label type."""
+    counts: Counter[str] = Counter()
+    for sentence in corpus.train:
+        counts.update(typename for typename, labels in sentence.annotation_layers.items() if labels)
+    return counts
+
+
+def resolve_label_type(corpus: Corpus, label_type: str | None) -> str:
+    """The label type to learn: the given one if the corpus has it, else the corpus's only one."""
+    if corpus.train is None or len(corpus.train) == 0:
+        raise ConfigurationError("the corpus has no training sentences.")
+    available = label_types(corpus)
+    if label_type is None:
+        if len(available) != 1:
+            raise ConfigurationError(
+                f"say which label type to learn: the corpus has {dict(available) or 'no labels'} (label type: sentences)."
+            )
+        return next(iter(available))
+    if label_type not in available:
+        raise ConfigurationError(
+            f"label type {label_type!r} is not in the corpus; its training sentences carry {dict(available) or 'no labels'}."
+        )
+    return label_type
+
+
+def ensure_dev_split(corpus: Corpus, seed: int) -> None:
+    """Selection needs dev data: a corpus without it gets 10% of its training data split off, as flair itself does."""
+    if corpus.dev is not None and len(corpus.dev) > 0:
+        return
+    train_size = len(corpus.train)
+    if train_size < 2:
+        raise ConfigurationError(f"the corpus has no dev data and only {train_size} training sentence(s) to split it from.")
+    dev_size = max(1, round(train_size / 10))
+    corpus._dev, corpus._train = randomly_split_into_two_datasets(corpus.train, dev_size, random_seed=seed)
+    log.warning(
+        "the corpus has no dev data: %d of its %d training sentences were split off as dev data for selection",
+        dev_size,
+        train_size,
+    )

@@ -1,0 +1,53 @@
+"""Trainer plugins that observe flair's training loop for a trial."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from flair.trainers.plugins import TrainerPlugin
+
+from flair_hpo.metrics import EvaluationMetric
+
+
+class DeadlineReached(Exception):
+    """The search's time budget ran out while a trial was training."""
+
+
+class NonFiniteLoss(Exception):
+    """The training or dev loss became NaN or infinite."""
+
+
+class ScoreRecorder(TrainerPlugin):
+    """Collects the chosen dev metric and the dev loss after every epoch; stops on a non-finite loss."""
+
+    def __init__(self, metric: EvaluationMetric) -> None:
+        super().__init__()
+        self.score_name = ("dev", *metric.record_name)
+        self.dev_scores: list[float] = []
+        self.dev_losses: list[float] = []
+
+    @TrainerPlugin.hook
+    def metric_recorded(self, record: Any) -> None:
+        name = tuple(record.name)
+        if name == self.score_name:
+            self.dev_scores.append(float(record.value))
+        elif name in (("dev", "loss"), ("train", "loss")):
+            if not math.isfinite(float(record.value)):
+                raise NonFiniteLoss(f"{name[0]} loss became {record.value} in epoch {record.global_step}")
+            if name[0] == "dev":
+                self.dev_losses.append(float(record.value))
+
+
+class DeadlinePlugin(TrainerPlugin):
+    """Stops training after the batch during which a monotonic-clock deadline passed."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    @TrainerPlugin.hook("after_training_batch", "after_training_epoch")
+    def check_deadline(self, **kw: Any) -> None:
+        if time.monotonic() > self.deadline:
+            raise DeadlineReached("the time budget ran out")

@@ -1,0 +1,129 @@
+"""Trains one configuration once with flair's ModelTrainer and scores it."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+import flair
+import torch
+from flair.data import Corpus
+from flair.nn import Model
+from flair.trainers import ModelTrainer
+
+from flair_hpo.metrics import OptimizationValue
+from flair_hpo.results import RunRecord, State, mean_of_last
+from flair_hpo.settings import StudySettings, Task
+from flair_hpo.training.model_factory import build_model, training_arguments
+from flair_hpo.training.plugins import DeadlinePlugin, DeadlineReached, ScoreRecorder
+
+log = logging.getLogger("flair_hpo")
+
+
+@contextlib.contextmanager
+def _sigint_watch() -> Iterator[list[bool]]:
+    """Notes a Ctrl-C during training: flair's trainer catches it and returns as if training had ended."""
+    fired = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield fired
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(signum: int, frame: Any) -> None:
+        fired[0] = True
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield fired
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _quiet_flair_console(quiet: bool) -> Iterator[None]:
+    """Hide flair's per-epoch console output (its training.log in the run folder keeps everything)."""
+    handlers = [h for h in logging.getLogger("flair").handlers if type(h) is logging.StreamHandler] if quiet else []
+    levels = [h.level for h in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels):
+            handler.setLevel(level)
+
+
+def clear_embeddings(corpus: Corpus) -> None:
+    """Forget embeddings stored on the corpus's sentences, so that no run sees another's."""
+    for sentence in corpus.get_all_sentences():
+        sentence.clear_embeddings()
+
+
+class TrialRunner:
+    """Runs training runs of configurations on one corpus; the label dictionary is built once."""
+
+    def __init__(self, corpus: Corpus, settings: StudySettings, quiet: bool = True) -> None:
+        self.corpus = corpus
+        self.settings = settings
+        self.quiet = quiet
+        add_unk = settings.task is Task.TEXT_CLASSIFICATION
+        self.labels = corpus.make_label_dictionary(settings.label_type, add_unk=add_unk)
+
+    def build(self, config: dict[str, Any]) -> Model:
+        """A freshly initialised model of this configuration."""
+        return build_model(config, self.settings, self.labels)
+
+    def train(self, config: dict[str, Any], folder: Path, seed: int, plugins: Sequence[Any] = ()) -> tuple[Model, dict]:
+        """Train a fresh model of this configuration with flair's ModelTrainer; returns it and flair's results."""
+        clear_embeddings(self.corpus)
+        flair.set_seed(seed)
+        model = self.build(config)
+        with _quiet_flair_console(self.quiet):
+            values = ModelTrainer(model, self.corpus).train(
+                folder, plugins=list(plugins), use_final_model_for_eval=True, **training_arguments(config, self.settings)
+            )
+        return model, values
+
+    def run(self, config: dict[str, Any], run: int, folder: Path, seed: int, deadline: Optional[float] = None) -> RunRecord:
+        """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised."""
+        recorder = ScoreRecorder(self.settings.metric)
+        plugins: list[Any] = [recorder] + ([DeadlinePlugin(deadline)] if deadline is not None else [])
+        record = RunRecord(run=run, state=State.RUNNING)
+        started = time.monotonic()
+        try:
+            with _sigint_watch() as interrupted:
+                _, values = self.train(config, folder, seed, plugins)
+            if interrupted[0]:
+                raise KeyboardInterrupt
+            record.state, record.test_score = State.COMPLETED, values.get("test_score")
+            record.model_path = folder / "final-model.pt"
+        except DeadlineReached:
+            record.state = State.STOPPED
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
+            log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
+            record.state, record.error = State.FAILED, f"{type(error).__name__}: {error}"
+        finally:
+            clear_embeddings(self.corpus)
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        record.duration = time.monotonic() - started
+        record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
+        by_loss = self.settings.optimization_value is OptimizationValue.DEV_LOSS
+        record.score = mean_of_last(record.dev_losses if by_loss else record.dev_scores)
+        if record.state is State.COMPLETED and record.score is None:
+            record.state, record.error = State.FAILED, "no dev evaluation was recorded"
+        return record
