@@ -76,8 +76,8 @@ def build_text_classifier(config: dict[str, Any], settings: StudySettings, label
     target = config[DOCUMENT_EMBEDDINGS_KEY]
     arguments = _arguments_of(config, target)
     if "embeddings" in arguments:
-        stack = token_embeddings(arguments["embeddings"])
-        arguments["embeddings"] = list(stack.embeddings) if isinstance(stack, StackedEmbeddings) else [stack]
+        embeddings = arguments["embeddings"]
+        arguments["embeddings"] = fresh_copy(list(embeddings) if isinstance(embeddings, (list, tuple)) else [embeddings])
     document_embeddings = _DOCUMENT_EMBEDDINGS[target](**arguments)
     return TextClassifier(
         embeddings=document_embeddings,
