@@ -156,6 +156,8 @@ class SearchSpace:
 
     def to_space(self) -> Space:
         """The space strategies search: distributions by key, switches between document embeddings."""
+        if not self._distributions:
+            raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
         self._check_model_inputs()
         distributions = {p.key: d for p, d in self._distributions.items()}
         fixed = {p.key: v for p, v in self._fixed.items()}
@@ -168,8 +170,6 @@ class SearchSpace:
                     conditions[parameter.key] = (DOCUMENT_EMBEDDINGS_KEY, switch_targets.index(parameter.target))
         elif switch_targets:
             fixed[DOCUMENT_EMBEDDINGS_KEY] = switch_targets[0]
-        if not distributions:
-            raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
         return Space(distributions, conditions, fixed)
 
     def to_settings(self) -> StudySettings:

@@ -1,0 +1,150 @@
+"""Bad input gets a clear error naming the value, before any training starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hyperopt import hp
+
+from flair_hpo import (
+    ConfigurationError,
+    Orchestrator,
+    Parameter,
+    SearchSpace,
+    SequenceTaggerParamSelector,
+    TextClassifierParamSelector,
+    parameters,
+    search_spaces,
+    search_strategies,
+)
+
+
+def classifier_space(glove, **budget) -> search_spaces.TextClassifierSearchSpace:
+    space = search_spaces.TextClassifierSearchSpace()
+    space.add_word_embeddings(parameters.DocumentRNNEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+    space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.01, high=0.2)
+    space.add_max_epochs_per_training_run(1)
+    for name, value in budget.items():
+        space.add_budget(parameters.Budget[name], value)
+    return space
+
+
+def assert_nothing_trained(base_path: Path) -> None:
+    assert not (base_path / "trials").exists()
+
+
+@pytest.mark.parametrize(
+    ("budget", "value", "message"),
+    [
+        (parameters.Budget.RUNS, 0, r"RUNS budget must be a positive whole number, but got 0"),
+        (parameters.Budget.TIME_IN_H, -1, r"TIME_IN_H budget must be a positive number, but got -1"),
+        (parameters.Budget.GENERATIONS, 1.5, r"GENERATIONS budget must be a positive whole number, but got 1.5"),
+    ],
+)
+def test_budgets_of_zero_or_less_are_refused(budget, value, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        search_spaces.TextClassifierSearchSpace().add_budget(budget, value)
+
+
+def test_parameters_that_do_not_fit_the_task_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"SequenceTagger.USE_CRF does not fit a text_classification search"):
+        search_spaces.TextClassifierSearchSpace().add_parameter(parameters.SequenceTagger.USE_CRF, options=[True])
+    with pytest.raises(ConfigurationError, match=r"DocumentRNNEmbeddings.HIDDEN_SIZE does not fit a sequence_tagging"):
+        search_spaces.SequenceTaggerSearchSpace().add_parameter(parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[8])
+    with pytest.raises(ConfigurationError, match=r"'learning_rate' is not a parameter"):
+        search_spaces.TextClassifierSearchSpace().add_parameter("learning_rate", options=[0.1])
+
+
+def test_options_must_be_a_list_and_ranges_complete() -> None:
+    space = search_spaces.TextClassifierSearchSpace()
+    with pytest.raises(ConfigurationError, match=r"options must be a list, but got int \(32\)"):
+        space.add_parameter(parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=32)
+    with pytest.raises(ConfigurationError, match=r"needs both low and high, but got \(low=0.1, high=None\)"):
+        space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.1)
+    with pytest.raises(ConfigurationError, match=r"`low <= high` must hold, but got \(low=0.5, high=0.1\)"):
+        space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.5, high=0.1)
+    with pytest.raises(ConfigurationError, match=r"optimizer must be a torch.optim class or one of .*'Adam'.*but got 'Adamm'"):
+        space.add_parameter(parameters.ModelTrainer.OPTIMIZER, options=["SGD", "Adamm"])
+
+
+def test_spaces_that_cannot_build_a_model_are_refused() -> None:
+    space = search_spaces.TextClassifierSearchSpace()
+    space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, options=[0.1])
+    with pytest.raises(ConfigurationError, match="a text classifier needs document embeddings"):
+        space.to_space()
+    space.add_parameter(parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[8])
+    with pytest.raises(ConfigurationError, match="DocumentRNNEmbeddings parameters were given without DocumentRNNEmbeddings.WORD_EMBEDDINGS"):
+        space.to_space()
+    tagger = search_spaces.SequenceTaggerSearchSpace()
+    tagger.add_parameter(parameters.SequenceTagger.HIDDEN_SIZE, options=[8])
+    with pytest.raises(ConfigurationError, match="but got neither"):
+        tagger.to_space()
+    with pytest.raises(ConfigurationError, match="search space is empty"):
+        search_spaces.TextClassifierSearchSpace().to_space()
+
+
+def test_classic_space_errors() -> None:
+    space = SearchSpace()
+    with pytest.raises(ConfigurationError, match=r"`low <= high` must hold, but got \(low=0.5, high=0.0\)"):
+        space.add(Parameter.DROPOUT, hp.uniform, low=0.5, high=0.0)
+    with pytest.raises(ConfigurationError, match=r"options must be a list, but got int"):
+        space.add(Parameter.HIDDEN_SIZE, hp.choice, options=64)
+    with pytest.raises(ConfigurationError, match="is not a Parameter"):
+        space.add("hidden_size", hp.choice, options=[64])
+
+
+def test_classic_parameter_that_does_not_fit_the_selector(trec, tmp_path: Path) -> None:
+    space = SearchSpace()
+    space.add(Parameter.USE_CRF, hp.choice, options=[True, False])
+    selector = TextClassifierParamSelector(trec, "question_class", False, tmp_path / "out", max_epochs=1)
+    with pytest.raises(ConfigurationError, match="Parameter.USE_CRF does not fit TextClassifierParamSelector"):
+        selector.optimize(space, max_evals=1)
+    with pytest.raises(ConfigurationError, match="search space is empty"):
+        selector.optimize(SearchSpace(), max_evals=1)
+    with pytest.raises(ConfigurationError, match="max_evals must be a positive whole number, but got 0"):
+        selector.optimize(space, max_evals=0)
+    assert_nothing_trained(tmp_path / "out")
+
+
+def test_missing_label_type_names_what_the_corpus_has(wnut, glove, tmp_path: Path) -> None:
+    space = SearchSpace()
+    space.add(Parameter.EMBEDDINGS, hp.choice, options=[glove])
+    selector = SequenceTaggerParamSelector(wnut, "pos", tmp_path / "out", max_epochs=1)
+    with pytest.raises(ConfigurationError, match=r"label type 'pos' is not in the corpus; its training sentences carry \{'ner': \d+\}"):
+        selector.optimize(space, max_evals=1)
+    assert_nothing_trained(tmp_path / "out")
+
+
+def test_unwritable_base_path(trec, glove, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    orchestrator = Orchestrator(trec, blocker / "results", classifier_space(glove, RUNS=1), search_strategies.RandomSearch(seed=0))
+    with pytest.raises(ConfigurationError, match=r"base_path '.*a-file/results' cannot be written"):
+        orchestrator.optimize()
+
+
+def test_generations_budget_needs_a_generational_strategy(trec, glove, tmp_path: Path) -> None:
+    orchestrator = Orchestrator(trec, tmp_path, classifier_space(glove, GENERATIONS=2), search_strategies.TPESearch(seed=0))
+    with pytest.raises(ConfigurationError, match="GENERATIONS budget needs a generational strategy .*not TPESearch"):
+        orchestrator.optimize()
+    assert_nothing_trained(tmp_path)
+
+
+def test_a_continuous_space_needs_a_budget(trec, glove, tmp_path: Path) -> None:
+    orchestrator = Orchestrator(trec, tmp_path, classifier_space(glove), search_strategies.RandomSearch(seed=0))
+    with pytest.raises(ConfigurationError, match="has no budget and a continuous space"):
+        orchestrator.optimize()
+    with pytest.raises(ConfigurationError, match="GridSearch needs options for every parameter, but \\['learning_rate'\\]"):
+        Orchestrator(trec, tmp_path, classifier_space(glove, RUNS=2), search_strategies.GridSearch()).optimize()
+    assert_nothing_trained(tmp_path)
+
+
+def test_durations(tmp_path: Path) -> None:
+    from flair_hpo.settings import parse_duration
+
+    assert parse_duration("90s") == 90 and parse_duration("30m") == 1800 and parse_duration("2h") == 7200
+    with pytest.raises(ConfigurationError, match="must look like '90s', '30m' or '2h', but got 'soon'"):
+        parse_duration("soon")
+    with pytest.raises(ConfigurationError, match="time budget must be a positive number, but got 0"):
+        TextClassifierParamSelector(None, "x", False, tmp_path, time_limit=0)
