@@ -9,6 +9,7 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FLAIR_HPO_DATA", REPOSITORY.parent / "shared" / "data"))
+REFERENCE = REPOSITORY.parent / "shared" / "reference"
 GLOVE_10K = DATA / "embeddings" / "glove.6B.50d.top10k.txt"
 GLOVE_50K = DATA / "embeddings" / "glove.6B.50d.top50k.gensim"
 
