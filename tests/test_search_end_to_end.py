@@ -266,3 +266,25 @@ def test_a_corpus_without_dev_data_gets_a_dev_split(trec, glove, tmp_path: Path,
     assert len(corpus.dev) == round(train_size / 10) and len(corpus.train) == train_size - len(corpus.dev)
     assert "the corpus has no dev data" in caplog.text
     assert result.trials[0].state is State.COMPLETED
+
+
+def test_accuracy_metric_optimizer_choice_and_a_generations_budget(trec, glove, tmp_path: Path) -> None:
+    import torch
+
+    space = search_spaces.TextClassifierSearchSpace()
+    space.add_budget(parameters.Budget.GENERATIONS, 2)
+    space.add_evaluation_metric(EvaluationMetric.MICRO_ACCURACY)
+    space.add_max_epochs_per_training_run(2)
+    space.add_word_embeddings(parameters.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+    space.add_parameter(parameters.ModelTrainer.OPTIMIZER, options=[torch.optim.SGD, "Adam"])
+    space.add_parameter(parameters.ModelTrainer.MOMENTUM, options=[0.0, 0.9])
+    space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.001, high=0.1, log=True)
+    strategy = search_strategies.EvolutionarySearch(population_size=3, elitism=1, seed=3)
+    result = Orchestrator(trec, tmp_path, space, strategy).optimize()
+
+    assert len(result.trials) == 3 + 2 and strategy.generations_completed == 2  # 3, then 2 children beside 1 elite
+    assert {t.parameters["optimizer"] for t in result.trials} <= {"SGD", "Adam"}
+    for trial in result.trials:
+        logged = read_table(tmp_path / "trials" / f"{trial.number:04d}" / "run-1" / "loss.tsv")
+        assert [float(row["DEV_ACCURACY"]) for row in logged] == pytest.approx(trial.runs[0].dev_scores, abs=1e-4)
+    assert "dev accuracy (higher is better)" in (tmp_path / "param_selection.txt").read_text()
