@@ -27,7 +27,7 @@ class PeakSampler:
         self.peak = 0
         self._running = False
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self.peak, self._running = self.process.memory_info().rss, True
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -77,7 +77,7 @@ def main() -> None:
             Orchestrator(corpus, base_path, space, search_strategies.RandomSearch(seed=0)).optimize()
         rss = psutil.Process().memory_info().rss
         rows.append((trial, rss / 2**20, sampler.peak / 2**20, time.monotonic() - started))
-        print("%d\t%.1f\t%.1f\t%.1f" % rows[-1], flush=True)
+        print("\t".join(f"{value:.1f}" if isinstance(value, float) else str(value) for value in rows[-1]), flush=True)
     by_trial = {row[0]: row for row in rows}
     for reference in (10, 50):
         if reference in by_trial and 1 in by_trial:

@@ -64,7 +64,9 @@ class BestConfiguration:
 
         return TrialRunner(corpus, self.settings).build(self.parameters)
 
-    def train(self, corpus: Corpus, base_path: Union[str, Path], max_epochs: Optional[int] = None, seed: int = 0) -> Model:
+    def train(
+        self, corpus: Corpus, base_path: Union[str, Path], max_epochs: Optional[int] = None, seed: int = 0
+    ) -> Model:
         """Train this configuration once more with flair's ModelTrainer; the model is saved in ``base_path``."""
         from flair_hpo.training.runner import TrialRunner
 

@@ -98,10 +98,14 @@ class Categorical(Distribution):
         return int(encoded)
 
 
+def _check_finite(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(f"`{name}` must be a finite number, but got {name}={value!r}.")
+
+
 def _check_bounds(low: float, high: float) -> None:
-    for name, bound in (("low", low), ("high", high)):
-        if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
-            raise ConfigurationError(f"`{name}` must be a finite number, but got {name}={bound!r}.")
+    _check_finite("low", low)
+    _check_finite("high", high)
     if low > high:
         raise ConfigurationError(f"`low <= high` must hold, but got (low={low}, high={high}).")
 
@@ -211,8 +215,7 @@ class Normal(Distribution):
     step: Optional[float] = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.mu, bool) or not isinstance(self.mu, (int, float)) or not math.isfinite(self.mu):
-            raise ConfigurationError(f"`mu` must be a finite number, but got mu={self.mu!r}.")
+        _check_finite("mu", self.mu)
         if isinstance(self.sigma, bool) or not isinstance(self.sigma, (int, float)) or not self.sigma > 0:
             raise ConfigurationError(f"`sigma` must be a positive number, but got sigma={self.sigma!r}.")
         _check_step(self.step)

@@ -19,7 +19,8 @@ def _constructor_arguments(embeddings: Any) -> dict[str, Any]:
     recorded = getattr(embeddings, "instance_parameters", None) or {}
     try:
         defaults = {
-            name: parameter.default for name, parameter in inspect.signature(type(embeddings).__init__).parameters.items()
+            name: parameter.default
+            for name, parameter in inspect.signature(type(embeddings).__init__).parameters.items()
         }
     except (TypeError, ValueError):
         defaults = {}
@@ -87,7 +88,9 @@ def from_spec(spec: Any) -> Any:
 
         return StackedEmbeddings(from_spec(spec["embeddings"]))
     if not spec["module"].startswith("flair."):
-        raise ConfigurationError(f"cannot rebuild {spec.get('description', kind)}: only flair's own embeddings can be rebuilt from JSON.")
+        raise ConfigurationError(
+            f"cannot rebuild {spec.get('description', kind)}: only flair's own embeddings can be rebuilt from JSON."
+        )
     return _import(spec["module"], kind)(**spec["arguments"])
 
 

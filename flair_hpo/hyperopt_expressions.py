@@ -20,7 +20,9 @@ def _randint(low: int = 0, high: int | None = None, upper: int | None = None) ->
     if high is None:
         raise ConfigurationError("hp.randint needs `upper` (or `low` and `high`).")
     if high <= low:
-        raise ConfigurationError(f"hp.randint draws from [low, high) and needs `low < high`, but got (low={low}, high={high}).")
+        raise ConfigurationError(
+            f"hp.randint draws from [low, high) and needs `low < high`, but got (low={low}, high={high})."
+        )
     return Int(low, high - 1)
 
 

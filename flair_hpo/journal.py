@@ -77,7 +77,16 @@ class Journal:
         for row in self._connection.execute("SELECT * FROM runs ORDER BY trial, run"):
             trial, run, state, dev_scores, dev_losses, score, test_score, duration, error = row
             runs.setdefault(trial, []).append(
-                RunRecord(run, State(state), json.loads(dev_scores), json.loads(dev_losses), score, test_score, duration, error)
+                RunRecord(
+                    run,
+                    State(state),
+                    json.loads(dev_scores),
+                    json.loads(dev_losses),
+                    score,
+                    test_score,
+                    duration,
+                    error,
+                )
             )
         trials = []
         for row in self._connection.execute("SELECT * FROM trials ORDER BY number"):

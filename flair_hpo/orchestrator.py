@@ -109,7 +109,9 @@ class Orchestrator:
         if recorded["seed"] != self.strategy.seed:
             if self.strategy.seed_given:
                 journal.close()
-                raise JournalMismatchError(f"{self.base_path} holds a search with seed {recorded['seed']}, not {self.strategy.seed}.")
+                raise JournalMismatchError(
+                    f"{self.base_path} holds a search with seed {recorded['seed']}, not {self.strategy.seed}."
+                )
             self.strategy.reseed(recorded["seed"])
         return journal
 
@@ -130,7 +132,13 @@ class Orchestrator:
             log.setLevel(logging.INFO)
         try:
             trials = self._replay(journal.trials())
-            log.info("search in %s: %s with seed %d, %d finished trials", self.base_path, self.strategy.name, self.strategy.seed, len(trials))
+            log.info(
+                "search in %s: %s with seed %d, %d finished trials",
+                self.base_path,
+                self.strategy.name,
+                self.strategy.seed,
+                len(trials),
+            )
             while (reason := self._stop_reason(len(trials), deadline)) is None:
                 suggestion = self.strategy.ask()
                 if suggestion is None:
@@ -178,7 +186,9 @@ class Orchestrator:
     def _run_trial(self, suggestion: Suggestion, runner: TrialRunner, deadline: Optional[float]) -> TrialRecord:
         previous = self._journal.trial(suggestion.trial_id)
         if previous is not None and previous.point != suggestion.point:
-            raise JournalMismatchError(f"trial {suggestion.trial_id} in {self.base_path} was journalled with another configuration.")
+            raise JournalMismatchError(
+                f"trial {suggestion.trial_id} in {self.base_path} was journalled with another configuration."
+            )
         trial = TrialRecord(suggestion.trial_id, suggestion.point, self._space.describe_point(suggestion.point))
         trial.runs = [run for run in (previous.runs if previous else []) if run.state is State.COMPLETED]
         for run in trial.runs:
@@ -187,7 +197,13 @@ class Orchestrator:
         config = self._space.decode(suggestion.point)
         log.info("trial %d: %s", trial.number, ", ".join(f"{k}={v}" for k, v in trial.parameters.items()))
         for run_index in range(len(trial.runs), self._settings.training_runs):
-            run = runner.run(config, run_index, self._run_folder(trial.number, run_index), seed=self.strategy.seed + run_index, deadline=deadline)
+            run = runner.run(
+                config,
+                run_index,
+                self._run_folder(trial.number, run_index),
+                seed=self.strategy.seed + run_index,
+                deadline=deadline,
+            )
             trial.runs.append(run)
             self._journal.save_run(trial.number, run)
             if run.state is not State.COMPLETED:
@@ -236,5 +252,7 @@ class Orchestrator:
         best_parameters: Optional[dict[str, Any]] = None
         if best is not None:
             best_parameters = self._space.decode(best.point)
-            BestConfiguration(best_parameters, self._settings, best.score, best.number).save(self.base_path / BEST_PARAMETERS_NAME)
+            BestConfiguration(best_parameters, self._settings, best.score, best.number).save(
+                self.base_path / BEST_PARAMETERS_NAME
+            )
         return SearchResult(trials, best, best_parameters, self._settings.objective_label, self.base_path)

@@ -1,8 +1,8 @@
 """The classic parameter-selection API of flair's tuning tutorial, as a thin front-end of the orchestrator.
 
-    search_space = SearchSpace()
-    search_space.add(Parameter.HIDDEN_SIZE, hp.choice, options=[32, 64, 128])
-    SequenceTaggerParamSelector(corpus, "ner", "resources/results", max_epochs=50).optimize(search_space, max_evals=100)
+search_space = SearchSpace()
+search_space.add(Parameter.HIDDEN_SIZE, hp.choice, options=[32, 64, 128])
+SequenceTaggerParamSelector(corpus, "ner", "resources/results", max_epochs=50).optimize(search_space, max_evals=100)
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ class ParamSelector:
         for parameter, (func, kwargs) in search_space.search_space.items():
             if parameter not in self._mapping:
                 fitting = ", ".join(sorted(p.name for p in self._mapping))
-                raise ConfigurationError(f"Parameter.{parameter.name} does not fit {type(self).__name__}; parameters that do: {fitting}.")
+                raise ConfigurationError(
+                    f"Parameter.{parameter.name} does not fit {type(self).__name__}; parameters that do: {fitting}."
+                )
             self._space.add_parameter(self._mapping[parameter], func, **kwargs)
         return self._space
 
@@ -187,6 +189,9 @@ class TextClassifierParamSelector(ParamSelector):
 
     def _translate(self, search_space: SearchSpace) -> search_spaces.SearchSpace:
         space = super()._translate(search_space)
-        if Parameter.TRANSFORMER_MODEL in search_space.search_space and Parameter.FINE_TUNE not in search_space.search_space:
+        if (
+            Parameter.TRANSFORMER_MODEL in search_space.search_space
+            and Parameter.FINE_TUNE not in search_space.search_space
+        ):
             space.set_fixed(p.TransformerDocumentEmbeddings.FINE_TUNE, self.fine_tune)
         return space

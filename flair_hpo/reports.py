@@ -31,7 +31,9 @@ def _trial_block(trial: TrialRecord, settings: StudySettings) -> list[str]:
     lines += [f"  {key}: {value}" for key, value in trial.parameters.items()]
     lines.append(_score_line(trial, settings))
     if trial.test_score is not None:
-        lines.append(f"  test {settings.metric.test_label} (information only, not used for selection): {trial.test_score:.4f}")
+        lines.append(
+            f"  test {settings.metric.test_label} (information only, not used for selection): {trial.test_score:.4f}"
+        )
     if trial.error:
         lines.append(f"  error: {trial.error}")
     if trial.state is State.STOPPED:
@@ -39,7 +41,9 @@ def _trial_block(trial: TrialRecord, settings: StudySettings) -> list[str]:
     return lines
 
 
-def write_param_selection(path: Path, trials: list[TrialRecord], best: Optional[TrialRecord], settings: StudySettings, header: str) -> None:
+def write_param_selection(
+    path: Path, trials: list[TrialRecord], best: Optional[TrialRecord], settings: StudySettings, header: str
+) -> None:
     """Every trial's parameters as values and its named score, then the best parameter combination."""
     scoring = "dev losses" if "loss" in settings.objective_label else f"dev {settings.metric.value} scores"
     lines = [
@@ -54,7 +58,9 @@ def write_param_selection(path: Path, trials: list[TrialRecord], best: Optional[
     if best is None:
         lines.append("best parameter combination: none yet (no trial completed)")
     else:
-        lines.append(f"best parameter combination: trial {best.number}, {settings.objective_label} {best.score:.4f} ± {best.score_std or 0.0:.4f}")
+        lines.append(
+            f"best parameter combination: trial {best.number}, {settings.objective_label} {best.score:.4f} ± {best.score_std or 0.0:.4f}"
+        )
         lines += [f"  {key}: {value}" for key, value in best.parameters.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

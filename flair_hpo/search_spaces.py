@@ -1,9 +1,9 @@
 """Task-specific search spaces of the orchestrator API.
 
-    search_space = TextClassifierSearchSpace()
-    search_space.add_budget(parameters.Budget.TIME_IN_H, 24)
-    search_space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, options=[0.1, 0.05])
-    search_space.add_parameter(parameters.DocumentRNNEmbeddings.DROPOUT, low=0.0, high=0.5)
+search_space = TextClassifierSearchSpace()
+search_space.add_budget(parameters.Budget.TIME_IN_H, 24)
+search_space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, options=[0.1, 0.05])
+search_space.add_parameter(parameters.DocumentRNNEmbeddings.DROPOUT, low=0.0, high=0.5)
 """
 
 from __future__ import annotations
@@ -65,12 +65,16 @@ class SearchSpace:
 
     def add_evaluation_metric(self, metric: EvaluationMetric) -> None:
         if not isinstance(metric, EvaluationMetric):
-            raise ConfigurationError(f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {metric!r}.")
+            raise ConfigurationError(
+                f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {metric!r}."
+            )
         self.metric = metric
 
     def add_optimization_value(self, value: OptimizationValue) -> None:
         if not isinstance(value, OptimizationValue):
-            raise ConfigurationError(f"the optimization value must be one of {[v.name for v in OptimizationValue]}, but got {value!r}.")
+            raise ConfigurationError(
+                f"the optimization value must be one of {[v.name for v in OptimizationValue]}, but got {value!r}."
+            )
         self.optimization_value = value
 
     def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
@@ -104,14 +108,18 @@ class SearchSpace:
         self._check_fits(parameter)
         if function is not None:
             arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
-            distribution = from_hyperopt(function, parameter.key, **{k: v for k, v in arguments.items() if v is not None})
+            distribution = from_hyperopt(
+                function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}
+            )
         elif options is not None:
             distribution = Categorical(options)
         elif low is not None or high is not None:
             if low is None or high is None:
-                raise ConfigurationError(f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high}).")
+                raise ConfigurationError(
+                    f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high})."
+                )
             if parameter.value in INTEGER_ARGUMENTS and step is None:
-                distribution = Int(low, high, log=log)
+                distribution = Int(low, high, log=log)  # type: ignore[arg-type]  # Int checks for whole numbers
             else:
                 distribution = Float(low, high, log=log, step=step)
         else:
@@ -126,7 +134,11 @@ class SearchSpace:
 
     def add_word_embeddings(self, parameter: HyperParameter, options: list[Any]) -> None:
         """Search over word embeddings: each option is one embedding or a list of them (stacked)."""
-        if parameter not in (SequenceTagger.EMBEDDINGS, DocumentRNNEmbeddings.WORD_EMBEDDINGS, DocumentPoolEmbeddings.WORD_EMBEDDINGS):
+        if parameter not in (
+            SequenceTagger.EMBEDDINGS,
+            DocumentRNNEmbeddings.WORD_EMBEDDINGS,
+            DocumentPoolEmbeddings.WORD_EMBEDDINGS,
+        ):
             raise ConfigurationError(f"{parameter!r} does not take word embeddings.")
         self.add_parameter(parameter, options=options)
 
@@ -233,7 +245,9 @@ class TextClassifierSearchSpace(SearchSpace):
             )
         for target in targets:
             if _REQUIRED_ARGUMENT[target] not in used:
-                raise ConfigurationError(f"{target} parameters were given without {target}.{_REQUIRED_ARGUMENT[target].name}.")
+                raise ConfigurationError(
+                    f"{target} parameters were given without {target}.{_REQUIRED_ARGUMENT[target].name}."
+                )
 
 
 __all__ = ["SearchSpace", "SequenceTaggerSearchSpace", "TextClassifierSearchSpace", "EMBEDDING_TARGETS"]

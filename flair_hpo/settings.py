@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.metrics import EvaluationMetric, OptimizationValue, objective_label
@@ -20,7 +20,7 @@ class Task(Enum):
     TEXT_CLASSIFICATION = "text_classification"
 
 
-def check_positive(name: str, value: object, integer: bool = False) -> None:
+def check_positive(name: str, value: Any, integer: bool = False) -> None:
     """Raise a ConfigurationError unless ``value`` is a positive (whole) number."""
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not is_number or not math.isfinite(value) or value <= 0 or (integer and not float(value).is_integer()):
@@ -84,7 +84,9 @@ class StudySettings:
         check_positive("max_epochs", self.max_epochs, integer=True)
         check_positive("training_runs", self.training_runs, integer=True)
         if not isinstance(self.metric, EvaluationMetric):
-            raise ConfigurationError(f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {self.metric!r}.")
+            raise ConfigurationError(
+                f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {self.metric!r}."
+            )
         if not isinstance(self.optimization_value, OptimizationValue):
             raise ConfigurationError(
                 f"the optimization value must be one of {[v.name for v in OptimizationValue]}, but got {self.optimization_value!r}."
@@ -93,6 +95,15 @@ class StudySettings:
             raise ConfigurationError(
                 f"embeddings_storage_mode must be one of {EMBEDDINGS_STORAGE_MODES}, but got {self.embeddings_storage_mode!r}."
             )
+
+    @property
+    def label(self) -> str:
+        """The label type, once it has been resolved against the corpus."""
+        if self.label_type is None:
+            raise ConfigurationError(
+                "the label type is not known yet: give it, or let the search read it from the corpus."
+            )
+        return self.label_type
 
     @property
     def objective_label(self) -> str:

@@ -37,10 +37,18 @@ class Space:
         self.fixed = dict(fixed or {})
         for key, (switch, option) in self.conditions.items():
             switch_distribution = self.distributions.get(switch)
-            if key not in self.distributions or not isinstance(switch_distribution, Categorical) or switch in self.conditions:
-                raise ConfigurationError(f"the condition of {key!r} must name an unconditional choice, but names {switch!r}.")
+            if (
+                key not in self.distributions
+                or not isinstance(switch_distribution, Categorical)
+                or switch in self.conditions
+            ):
+                raise ConfigurationError(
+                    f"the condition of {key!r} must name an unconditional choice, but names {switch!r}."
+                )
             if not 0 <= option < len(switch_distribution.options):
-                raise ConfigurationError(f"the condition of {key!r} names option {option} of {switch!r}, which does not exist.")
+                raise ConfigurationError(
+                    f"the condition of {key!r} names option {option} of {switch!r}, which does not exist."
+                )
         self.unconditional = [key for key in self.distributions if key not in self.conditions]
         self.switches = sorted({switch for switch, _ in self.conditions.values()})
 

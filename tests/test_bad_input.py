@@ -51,7 +51,9 @@ def test_parameters_that_do_not_fit_the_task_are_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"SequenceTagger.USE_CRF does not fit a text_classification search"):
         search_spaces.TextClassifierSearchSpace().add_parameter(parameters.SequenceTagger.USE_CRF, options=[True])
     with pytest.raises(ConfigurationError, match=r"DocumentRNNEmbeddings.HIDDEN_SIZE does not fit a sequence_tagging"):
-        search_spaces.SequenceTaggerSearchSpace().add_parameter(parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[8])
+        search_spaces.SequenceTaggerSearchSpace().add_parameter(
+            parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[8]
+        )
     with pytest.raises(ConfigurationError, match=r"'learning_rate' is not a parameter"):
         search_spaces.TextClassifierSearchSpace().add_parameter("learning_rate", options=[0.1])
 
@@ -64,7 +66,9 @@ def test_options_must_be_a_list_and_ranges_complete() -> None:
         space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.1)
     with pytest.raises(ConfigurationError, match=r"`low <= high` must hold, but got \(low=0.5, high=0.1\)"):
         space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.5, high=0.1)
-    with pytest.raises(ConfigurationError, match=r"optimizer must be a torch.optim class or one of .*'Adam'.*but got 'Adamm'"):
+    with pytest.raises(
+        ConfigurationError, match=r"optimizer must be a torch.optim class or one of .*'Adam'.*but got 'Adamm'"
+    ):
         space.add_parameter(parameters.ModelTrainer.OPTIMIZER, options=["SGD", "Adamm"])
 
 
@@ -74,7 +78,10 @@ def test_spaces_that_cannot_build_a_model_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="a text classifier needs document embeddings"):
         space.to_space()
     space.add_parameter(parameters.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[8])
-    with pytest.raises(ConfigurationError, match="DocumentRNNEmbeddings parameters were given without DocumentRNNEmbeddings.WORD_EMBEDDINGS"):
+    with pytest.raises(
+        ConfigurationError,
+        match="DocumentRNNEmbeddings parameters were given without DocumentRNNEmbeddings.WORD_EMBEDDINGS",
+    ):
         space.to_space()
     tagger = search_spaces.SequenceTaggerSearchSpace()
     tagger.add_parameter(parameters.SequenceTagger.HIDDEN_SIZE, options=[8])
@@ -111,7 +118,9 @@ def test_missing_label_type_names_what_the_corpus_has(wnut, glove, tmp_path: Pat
     space = SearchSpace()
     space.add(Parameter.EMBEDDINGS, hp.choice, options=[glove])
     selector = SequenceTaggerParamSelector(wnut, "pos", tmp_path / "out", max_epochs=1)
-    with pytest.raises(ConfigurationError, match=r"label type 'pos' is not in the corpus; its training sentences carry \{'ner': \d+\}"):
+    with pytest.raises(
+        ConfigurationError, match=r"label type 'pos' is not in the corpus; its training sentences carry \{'ner': \d+\}"
+    ):
         selector.optimize(space, max_evals=1)
     assert_nothing_trained(tmp_path / "out")
 
@@ -119,13 +128,17 @@ def test_missing_label_type_names_what_the_corpus_has(wnut, glove, tmp_path: Pat
 def test_unwritable_base_path(trec, glove, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    orchestrator = Orchestrator(trec, blocker / "results", classifier_space(glove, RUNS=1), search_strategies.RandomSearch(seed=0))
+    orchestrator = Orchestrator(
+        trec, blocker / "results", classifier_space(glove, RUNS=1), search_strategies.RandomSearch(seed=0)
+    )
     with pytest.raises(ConfigurationError, match=r"base_path '.*a-file/results' cannot be written"):
         orchestrator.optimize()
 
 
 def test_generations_budget_needs_a_generational_strategy(trec, glove, tmp_path: Path) -> None:
-    orchestrator = Orchestrator(trec, tmp_path, classifier_space(glove, GENERATIONS=2), search_strategies.TPESearch(seed=0))
+    orchestrator = Orchestrator(
+        trec, tmp_path, classifier_space(glove, GENERATIONS=2), search_strategies.TPESearch(seed=0)
+    )
     with pytest.raises(ConfigurationError, match="GENERATIONS budget needs a generational strategy .*not TPESearch"):
         orchestrator.optimize()
     assert_nothing_trained(tmp_path)
@@ -135,7 +148,9 @@ def test_a_continuous_space_needs_a_budget(trec, glove, tmp_path: Path) -> None:
     orchestrator = Orchestrator(trec, tmp_path, classifier_space(glove), search_strategies.RandomSearch(seed=0))
     with pytest.raises(ConfigurationError, match="has no budget and a continuous space"):
         orchestrator.optimize()
-    with pytest.raises(ConfigurationError, match="GridSearch needs options for every parameter, but \\['learning_rate'\\]"):
+    with pytest.raises(
+        ConfigurationError, match="GridSearch needs options for every parameter, but \\['learning_rate'\\]"
+    ):
         Orchestrator(trec, tmp_path, classifier_space(glove, RUNS=2), search_strategies.GridSearch()).optimize()
     assert_nothing_trained(tmp_path)
 

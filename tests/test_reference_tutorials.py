@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from local_data import GLOVE_10K, GLOVE_50K, REFERENCE
 
 pytestmark = pytest.mark.training

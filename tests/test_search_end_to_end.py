@@ -69,7 +69,14 @@ def test_orchestrator_api_with_every_strategy(name: str, trec, glove, tmp_path: 
     assert result.best_parameters["learning_rate"] in (0.1, 0.2)
     kind = result.best_parameters["document_embeddings"]
     assert result.best_parameters[f"{kind}.embeddings"] == [glove]  # values, not indices
-    for name_ in ("param_selection.txt", "trials.tsv", "best_parameters.json", "best-model.pt", "search.log", JOURNAL_NAME):
+    for name_ in (
+        "param_selection.txt",
+        "trials.tsv",
+        "best_parameters.json",
+        "best-model.pt",
+        "search.log",
+        JOURNAL_NAME,
+    ):
         assert (tmp_path / name_).is_file(), name_
     assert len(read_table(tmp_path / "trials.tsv")) == 3
     assert sorted(p.name for p in (tmp_path / "trials").iterdir()) == ["0000", "0001", "0002"]
@@ -105,11 +112,16 @@ def test_classic_text_classifier_selector_with_every_strategy(name: str, trec, g
     assert "dev micro-F1 (higher is better)" in text
     assert "test micro-F1 (information only, not used for selection)" in text
     best_block = text[text.index("best parameter combination: trial") :]
-    assert f"DocumentRNNEmbeddings.hidden_size: {result.best.parameters['DocumentRNNEmbeddings.hidden_size']}\n" in best_block
+    assert (
+        f"DocumentRNNEmbeddings.hidden_size: {result.best.parameters['DocumentRNNEmbeddings.hidden_size']}\n"
+        in best_block
+    )
     assert result.best_parameters["DocumentRNNEmbeddings.hidden_size"] in (16, 32)
 
 
-def test_sequence_tagger_on_wnut_with_glove_scores_runs_by_their_last_three_dev_scores(wnut, glove, tmp_path: Path) -> None:
+def test_sequence_tagger_on_wnut_with_glove_scores_runs_by_their_last_three_dev_scores(
+    wnut, glove, tmp_path: Path
+) -> None:
     search_space = SearchSpace()
     search_space.add(Parameter.EMBEDDINGS, hp.choice, options=[glove])
     search_space.add(Parameter.HIDDEN_SIZE, hp.choice, options=[16, 32])
@@ -177,9 +189,14 @@ def test_failed_trials_are_recorded_and_the_search_goes_on(trec, glove, tmp_path
     space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, options=[0.1, float("nan")])
     result = Orchestrator(trec, tmp_path, space, search_strategies.GridSearch()).optimize()
 
-    states = {(t.parameters["DocumentRNNEmbeddings.rnn_layers"], t.parameters["learning_rate"]): t for t in result.trials}
+    states = {
+        (t.parameters["DocumentRNNEmbeddings.rnn_layers"], t.parameters["learning_rate"]): t for t in result.trials
+    }
     assert states[("1", "0.1")].state is State.COMPLETED
-    assert states[("1", "nan")].state is State.FAILED and "NonFiniteLoss: train loss became nan" in states[("1", "nan")].error
+    assert (
+        states[("1", "nan")].state is State.FAILED
+        and "NonFiniteLoss: train loss became nan" in states[("1", "nan")].error
+    )
     for learning_rate in ("0.1", "nan"):
         assert states[("0", learning_rate)].state is State.FAILED
         assert "ValueError: num_layers must be greater than zero" in states[("0", learning_rate)].error
@@ -208,7 +225,9 @@ def tpe_space(glove, runs: int) -> search_spaces.TextClassifierSearchSpace:
 
 
 def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp_path: Path, monkeypatch) -> None:
-    uninterrupted = Orchestrator(trec, tmp_path / "a", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)).optimize()
+    uninterrupted = Orchestrator(
+        trec, tmp_path / "a", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)
+    ).optimize()
 
     calls: list[int] = []
     original = TrialRunner.run
@@ -221,15 +240,21 @@ def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp
 
     monkeypatch.setattr(TrialRunner, "run", interrupt_third_trial)
     with pytest.raises(KeyboardInterrupt):
-        Orchestrator(trec, tmp_path / "b", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)).optimize()
+        Orchestrator(
+            trec, tmp_path / "b", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)
+        ).optimize()
     journal = Journal(tmp_path / "b" / JOURNAL_NAME)
     assert [t.state for t in journal.trials()] == [State.COMPLETED, State.COMPLETED, State.RUNNING]
     journal.close()
     assert (tmp_path / "b" / "param_selection.txt").read_text().count("\ntrial ") == 2  # finished work is written out
 
     calls.clear()
-    monkeypatch.setattr(TrialRunner, "run", lambda self, *a, **k: calls.append(int(a[2].parent.name)) or original(self, *a, **k))
-    resumed = Orchestrator(trec, tmp_path / "b", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)).optimize()
+    monkeypatch.setattr(
+        TrialRunner, "run", lambda self, *a, **k: calls.append(int(a[2].parent.name)) or original(self, *a, **k)
+    )
+    resumed = Orchestrator(
+        trec, tmp_path / "b", tpe_space(glove, 5), search_strategies.TPESearch(n_startup_trials=2, seed=9)
+    ).optimize()
     assert calls == [2, 3, 4]  # finished trials are not rerun
     assert [t.point for t in resumed.trials] == [t.point for t in uninterrupted.trials]
     assert [t.score for t in resumed.trials] == pytest.approx([t.score for t in uninterrupted.trials])
@@ -238,7 +263,9 @@ def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp
     with pytest.raises(JournalMismatchError, match="space differ"):
         Orchestrator(trec, tmp_path / "b", switching_space(glove), search_strategies.TPESearch(seed=9)).optimize()
     with pytest.raises(JournalMismatchError, match="seed 9, not 10"):
-        Orchestrator(trec, tmp_path / "b", tpe_space(glove, 6), search_strategies.TPESearch(n_startup_trials=2, seed=10)).optimize()
+        Orchestrator(
+            trec, tmp_path / "b", tpe_space(glove, 6), search_strategies.TPESearch(n_startup_trials=2, seed=10)
+        ).optimize()
 
 
 def test_best_parameters_json_rebuilds_and_retrains_the_model(trec, glove, tmp_path: Path) -> None:

@@ -35,7 +35,9 @@ def finite_space() -> Space:
 
 
 def continuous_space() -> Space:
-    return Space({"x": Float(-3.0, 3.0), "lr": Float(1e-4, 1.0, log=True), "k": Int(1, 8), "c": Categorical(["a", "b", "c"])})
+    return Space(
+        {"x": Float(-3.0, 3.0), "lr": Float(1e-4, 1.0, log=True), "k": Int(1, 8), "c": Categorical(["a", "b", "c"])}
+    )
 
 
 def quadratic(space: Space, point: dict) -> float:

@@ -25,13 +25,19 @@ def to_hyperopt(key: str, distribution: Distribution) -> Any:
             return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), 1)
         return hp.uniformint(key, distribution.low, distribution.high)
     if isinstance(distribution, Float):
-        low, high = (math.log(distribution.low), math.log(distribution.high)) if distribution.log else (distribution.low, distribution.high)
+        low, high = (
+            (math.log(distribution.low), math.log(distribution.high))
+            if distribution.log
+            else (distribution.low, distribution.high)
+        )
         if distribution.step is not None:
             return (hp.qloguniform if distribution.log else hp.quniform)(key, low, high, distribution.step)
         return (hp.loguniform if distribution.log else hp.uniform)(key, low, high)
     if isinstance(distribution, Normal):
         if distribution.step is not None:
-            return (hp.qlognormal if distribution.log else hp.qnormal)(key, distribution.mu, distribution.sigma, distribution.step)
+            return (hp.qlognormal if distribution.log else hp.qnormal)(
+                key, distribution.mu, distribution.sigma, distribution.step
+            )
         return (hp.lognormal if distribution.log else hp.normal)(key, distribution.mu, distribution.sigma)
     raise TypeError(f"no hyperopt expression for {distribution!r}")
 
@@ -43,7 +49,11 @@ def hyperopt_space(space: Space) -> dict[str, Any]:
         if key in space.switches:
             options = space.distributions[key].grid_values() or []
             branches = [
-                {k: to_hyperopt(k, space.distributions[k]) for k, (s, o) in space.conditions.items() if s == key and o == option}
+                {
+                    k: to_hyperopt(k, space.distributions[k])
+                    for k, (s, o) in space.conditions.items()
+                    if s == key and o == option
+                }
                 for option in options
             ]
             expressions[key] = hp.choice(key, branches)
@@ -55,7 +65,9 @@ def hyperopt_space(space: Space) -> dict[str, Any]:
 class TPESearch(SearchStrategy):
     """hyperopt's TPE: ``n_startup_trials`` random points, then points where good trials are dense."""
 
-    def __init__(self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None) -> None:
+    def __init__(
+        self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None
+    ) -> None:
         super().__init__(seed)
         check_positive("n_startup_trials", n_startup_trials, integer=True)
         check_positive("n_ei_candidates", n_ei_candidates, integer=True)
@@ -83,16 +95,17 @@ class TPESearch(SearchStrategy):
     def _propose(self) -> Optional[Point]:
         if self._is_exhausted():
             return None
+        point = self._suggest_unseen() or self._sample_unseen()
+        if point is not None:
+            self._insert(self._next_id, point)
+        return point
+
+    def _suggest_unseen(self) -> Optional[Point]:
         for _ in range(SUGGEST_ATTEMPTS):
             point = self.space.normalize(self._suggest())
             if self.space.point_id(point) not in self._seen:
-                break
-        else:
-            point = self._sample_unseen()
-            if point is None:
-                return None
-        self._insert(self._next_id, point)
-        return point
+                return point
+        return None
 
     def _insert(self, tid: int, point: Point) -> None:
         misc = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Any
 
 from flair.data import Corpus, randomly_split_into_two_datasets
 
@@ -12,17 +13,22 @@ from flair_hpo.errors import ConfigurationError
 log = logging.getLogger("flair_hpo")
 
 
+def _size(dataset: Any) -> int:
+    return 0 if dataset is None else len(dataset)
+
+
 def label_types(corpus: Corpus) -> Counter[str]:
     """How many training sentences carry each label type."""
     counts: Counter[str] = Counter()
-    for sentence in corpus.train:
+    sentences: Any = corpus.train or []
+    for sentence in sentences:
         counts.update(typename for typename, labels in sentence.annotation_layers.items() if labels)
     return counts
 
 
 def resolve_label_type(corpus: Corpus, label_type: str | None) -> str:
     """The label type to learn: the given one if the corpus has it, else the corpus's only one."""
-    if corpus.train is None or len(corpus.train) == 0:
+    if _size(corpus.train) == 0:
         raise ConfigurationError("the corpus has no training sentences.")
     available = label_types(corpus)
     if label_type is None:
@@ -40,13 +46,16 @@ def resolve_label_type(corpus: Corpus, label_type: str | None) -> str:
 
 def ensure_dev_split(corpus: Corpus, seed: int) -> None:
     """Selection needs dev data: a corpus without it gets 10% of its training data split off, as flair itself does."""
-    if corpus.dev is not None and len(corpus.dev) > 0:
+    if _size(corpus.dev) > 0:
         return
-    train_size = len(corpus.train)
+    train: Any = corpus.train
+    train_size = _size(train)
     if train_size < 2:
-        raise ConfigurationError(f"the corpus has no dev data and only {train_size} training sentence(s) to split it from.")
+        raise ConfigurationError(
+            f"the corpus has no dev data and only {train_size} training sentence(s) to split it from."
+        )
     dev_size = max(1, round(train_size / 10))
-    corpus._dev, corpus._train = randomly_split_into_two_datasets(corpus.train, dev_size, random_seed=seed)
+    corpus._dev, corpus._train = randomly_split_into_two_datasets(train, dev_size, random_seed=seed)
     log.warning(
         "the corpus has no dev data: %d of its %d training sentences were split off as dev data for selection",
         dev_size,

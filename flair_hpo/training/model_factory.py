@@ -48,13 +48,17 @@ def resolve_optimizer(value: Any) -> type[torch.optim.Optimizer]:
     candidate = getattr(torch.optim, value, None) if isinstance(value, str) else None
     if isinstance(candidate, type) and issubclass(candidate, torch.optim.Optimizer):
         return candidate
-    valid = sorted(n for n, c in vars(torch.optim).items() if isinstance(c, type) and issubclass(c, torch.optim.Optimizer) and n != "Optimizer")
+    valid = sorted(
+        n
+        for n, c in vars(torch.optim).items()
+        if isinstance(c, type) and issubclass(c, torch.optim.Optimizer) and n != "Optimizer"
+    )
     raise ConfigurationError(f"optimizer must be a torch.optim class or one of {valid}, but got {value!r}.")
 
 
 def _arguments_of(config: dict[str, Any], target: str) -> dict[str, Any]:
     prefix = target + "."
-    return {key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
 
 
 def token_embeddings(value: Any) -> TokenEmbeddings:
@@ -68,8 +72,10 @@ def build_sequence_tagger(config: dict[str, Any], settings: StudySettings, label
         embeddings = token_embeddings(config["embeddings"])
     else:
         embeddings = TransformerWordEmbeddings(**_arguments_of(config, "TransformerWordEmbeddings"))
-    arguments = {p.value: config[p.value] for p in parameters.SequenceTagger if p.value in config and p.value != "embeddings"}
-    return SequenceTagger(embeddings=embeddings, tag_dictionary=labels, tag_type=settings.label_type, **arguments)
+    arguments = {
+        p.value: config[p.value] for p in parameters.SequenceTagger if p.value in config and p.value != "embeddings"
+    }
+    return SequenceTagger(embeddings=embeddings, tag_dictionary=labels, tag_type=settings.label, **arguments)
 
 
 def build_text_classifier(config: dict[str, Any], settings: StudySettings, labels: Dictionary) -> TextClassifier:
@@ -77,12 +83,14 @@ def build_text_classifier(config: dict[str, Any], settings: StudySettings, label
     arguments = _arguments_of(config, target)
     if "embeddings" in arguments:
         embeddings = arguments["embeddings"]
-        arguments["embeddings"] = fresh_copy(list(embeddings) if isinstance(embeddings, (list, tuple)) else [embeddings])
+        arguments["embeddings"] = fresh_copy(
+            list(embeddings) if isinstance(embeddings, (list, tuple)) else [embeddings]
+        )
     document_embeddings = _DOCUMENT_EMBEDDINGS[target](**arguments)
     return TextClassifier(
         embeddings=document_embeddings,
         label_dictionary=labels,
-        label_type=settings.label_type,
+        label_type=settings.label,
         multi_label=settings.multi_label,
     )
 

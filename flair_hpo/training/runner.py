@@ -8,13 +8,13 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
 import flair
 import torch
-from flair.data import Corpus
+from flair.data import Corpus, Sentence
 from flair.nn import Model
 from flair.trainers import ModelTrainer
 
@@ -66,7 +66,8 @@ def _quiet_flair_console(quiet: bool) -> Iterator[None]:
 
 def clear_embeddings(corpus: Corpus) -> None:
     """Forget embeddings stored on the corpus's sentences, so that no run sees another's."""
-    for sentence in corpus.get_all_sentences():
+    sentences: Iterable[Sentence] = corpus.get_all_sentences()  # type: ignore[assignment]
+    for sentence in sentences:
         sentence.clear_embeddings()
 
 
@@ -78,7 +79,7 @@ class TrialRunner:
         self.settings = settings
         self.quiet = quiet
         add_unk = settings.task is Task.TEXT_CLASSIFICATION
-        self.labels = corpus.make_label_dictionary(settings.label_type, add_unk=add_unk)
+        self.labels = corpus.make_label_dictionary(settings.label, add_unk=add_unk)
 
     def build(self, config: dict[str, Any]) -> Model:
         """A freshly initialised model of this configuration."""
@@ -91,11 +92,16 @@ class TrialRunner:
         model = self.build(config)
         with _quiet_flair_console(self.quiet):
             values = ModelTrainer(model, self.corpus).train(
-                folder, plugins=list(plugins), use_final_model_for_eval=True, **training_arguments(config, self.settings)
+                folder,
+                plugins=list(plugins),
+                use_final_model_for_eval=True,
+                **training_arguments(config, self.settings),
             )
         return model, values
 
-    def run(self, config: dict[str, Any], run: int, folder: Path, seed: int, deadline: Optional[float] = None) -> RunRecord:
+    def run(
+        self, config: dict[str, Any], run: int, folder: Path, seed: int, deadline: Optional[float] = None
+    ) -> RunRecord:
         """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised."""
         recorder = ScoreRecorder(self.settings.metric)
         plugins: list[Any] = [recorder] + ([DeadlinePlugin(deadline)] if deadline is not None else [])

@@ -19,7 +19,9 @@ def use_local_data(*datasets: str, cache: Path | None = None) -> Path:
     import flair
 
     if not DATA.is_dir():
-        raise SystemExit(f"local data not found at {DATA}; set FLAIR_HPO_DATA to the folder holding datasets/ and embeddings/")
+        raise SystemExit(
+            f"local data not found at {DATA}; set FLAIR_HPO_DATA to the folder holding datasets/ and embeddings/"
+        )
     cache = cache or Path(tempfile.mkdtemp(prefix="flair-hpo-cache-"))
     for name in datasets:
         target = cache / "datasets" / name
