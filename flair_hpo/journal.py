@@ -31,11 +31,14 @@ CREATE TABLE IF NOT EXISTS runs (
 class Journal:
     """Reads and writes one search's journal; each write is its own transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
-        self._connection = sqlite3.connect(path)
-        with self._connection:
-            self._connection.executescript(_SCHEMA)
+        if read_only:
+            self._connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        else:
+            self._connection = sqlite3.connect(path)
+            with self._connection:
+                self._connection.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._connection.close()

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from flair.data import Corpus
 
 from flair_hpo.best_configuration import BEST_PARAMETERS_NAME, BestConfiguration
+from flair_hpo.callbacks import SearchCallback, SearchContext
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.journal import JOURNAL_NAME, Journal
 from flair_hpo.metrics import to_objective
@@ -57,12 +59,14 @@ class Orchestrator:
         search_space: SearchSpace,
         search_strategy: SearchStrategy,
         quiet_training: bool = True,
+        callbacks: Sequence[SearchCallback] = (),
     ) -> None:
         self.corpus = corpus
         self.base_path = Path(base_path)
         self.search_space = search_space
         self.strategy = search_strategy
         self.quiet_training = quiet_training
+        self.callbacks = list(callbacks)
 
     # -- preparation: everything that can be wrong is found here --------------------------------
 
@@ -139,6 +143,9 @@ class Orchestrator:
                 self.strategy.seed,
                 len(trials),
             )
+            context = SearchContext(self.base_path, settings, self.strategy.name, self.strategy.seed, len(trials))
+            for callback in self.callbacks:
+                callback.on_search_start(context)
             while (reason := self._stop_reason(len(trials), deadline)) is None:
                 suggestion = self.strategy.ask()
                 if suggestion is None:
@@ -146,17 +153,23 @@ class Orchestrator:
                     break
                 trial = self._run_trial(suggestion, runner, deadline)
                 if trial.state is State.STOPPED:
+                    for callback in self.callbacks:
+                        callback.on_trial_end(trial, self._best(journal.trials()))
                     reason = "the time budget ran out"
                     break
                 trials.append(trial)
                 self.strategy.tell(suggestion.trial_id, trial.objective)
-                self._write_outputs()
+                best = self._write_outputs().best
+                for callback in self.callbacks:
+                    callback.on_trial_end(trial, best)
             log.info("search ended: %s", reason)
         finally:
             result = self._write_outputs()
             journal.close()
             log.removeHandler(handler)
             handler.close()
+            for callback in self.callbacks:
+                callback.on_search_end(result)
         log.info("%r", result)
         return result
 
@@ -194,6 +207,8 @@ class Orchestrator:
         for run in trial.runs:
             run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
         self._journal.save_trial(trial)
+        for callback in self.callbacks:
+            callback.on_trial_start(trial)
         config = self._space.decode(suggestion.point)
         log.info("trial %d: %s", trial.number, ", ".join(f"{k}={v}" for k, v in trial.parameters.items()))
         for run_index in range(len(trial.runs), self._settings.training_runs):
