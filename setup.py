@@ -19,5 +19,6 @@ setup(
     package_data={"flair_hpo": ["py.typed"]},
     python_requires=">=3.9",
     install_requires=requirements,
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={"test": ["pytest>=7"], "mlflow": ["mlflow-skinny>=2.10"]},
+    entry_points={"console_scripts": ["flair-hpo=flair_hpo.cli:main"]},
 )

@@ -1,29 +1,51 @@
-"""flair-hpo: hyperparameter search for flair sequence taggers and text classifiers."""
+"""flair-hpo: hyperparameter search for flair sequence taggers and text classifiers.
 
-from flair_hpo import parameters, search_spaces, search_strategies
-from flair_hpo.best_configuration import BestConfiguration
-from flair_hpo.errors import ConfigurationError, JournalMismatchError
-from flair_hpo.metrics import EvaluationMetric, OptimizationValue
-from flair_hpo.orchestrator import Orchestrator
-from flair_hpo.param_selection import Parameter, SearchSpace, SequenceTaggerParamSelector, TextClassifierParamSelector
-from flair_hpo.results import SearchResult, TrialRecord
+Names are imported on first use, so that ``import flair_hpo`` (and the command line) start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BestConfiguration",
-    "ConfigurationError",
-    "EvaluationMetric",
-    "JournalMismatchError",
-    "OptimizationValue",
-    "Orchestrator",
-    "Parameter",
-    "SearchResult",
-    "SearchSpace",
-    "SequenceTaggerParamSelector",
-    "TextClassifierParamSelector",
-    "TrialRecord",
+logging.getLogger("flair_hpo").setLevel(logging.INFO)  # handlers decide what is shown; the search log gets INFO
+
+_EXPORTS = {
+    "autotune": "flair_hpo.autotune",
+    "AutotuneResult": "flair_hpo.autotune",
+    "BestConfiguration": "flair_hpo.best_configuration",
+    "ConfigurationError": "flair_hpo.errors",
+    "EvaluationMetric": "flair_hpo.metrics",
+    "JournalMismatchError": "flair_hpo.errors",
+    "OptimizationValue": "flair_hpo.metrics",
+    "Orchestrator": "flair_hpo.orchestrator",
+    "Parameter": "flair_hpo.param_selection",
+    "SearchCallback": "flair_hpo.callbacks",
+    "SearchResult": "flair_hpo.results",
+    "SearchSpace": "flair_hpo.param_selection",
+    "SequenceTaggerParamSelector": "flair_hpo.param_selection",
+    "TextClassifierParamSelector": "flair_hpo.param_selection",
+    "TrialRecord": "flair_hpo.results",
+}
+_MODULES = {
+    "analysis",
+    "orchestrator",
+    "param_selection",
     "parameters",
     "search_spaces",
     "search_strategies",
-]
+    "trainers",
+}
+
+__all__ = sorted([*_EXPORTS, *_MODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"flair_hpo.{name}")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'flair_hpo' has no attribute {name!r}")

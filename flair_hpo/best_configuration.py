@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -11,10 +11,19 @@ from flair.data import Corpus
 from flair.nn import Model
 
 from flair_hpo.embedding_specs import from_spec, to_spec
+from flair_hpo.metric_spec import CustomMetric
 from flair_hpo.metrics import EvaluationMetric, OptimizationValue
 from flair_hpo.settings import StudySettings, Task
 
 BEST_PARAMETERS_NAME = "best_parameters.json"
+
+
+def _metric_to_json(metric: Any) -> Any:
+    return metric.name if isinstance(metric, EvaluationMetric) else asdict(metric)
+
+
+def _metric_from_json(value: Any) -> Any:
+    return EvaluationMetric[value] if isinstance(value, str) else CustomMetric(**value)
 
 
 @dataclass
@@ -31,7 +40,7 @@ class BestConfiguration:
             "task": self.settings.task.value,
             "label_type": self.settings.label_type,
             "multi_label": self.settings.multi_label,
-            "metric": self.settings.metric.name,
+            "metric": _metric_to_json(self.settings.metric),
             "optimization_value": self.settings.optimization_value.name,
             "max_epochs": self.settings.max_epochs,
             "embeddings_storage_mode": self.settings.embeddings_storage_mode,
@@ -50,7 +59,7 @@ class BestConfiguration:
             task=Task(document["task"]),
             label_type=document["label_type"],
             multi_label=document["multi_label"],
-            metric=EvaluationMetric[document["metric"]],
+            metric=_metric_from_json(document["metric"]),
             optimization_value=OptimizationValue[document["optimization_value"]],
             max_epochs=document["max_epochs"],
             embeddings_storage_mode=document["embeddings_storage_mode"],
@@ -65,11 +74,19 @@ class BestConfiguration:
         return TrialRunner(corpus, self.settings).build(self.parameters)
 
     def train(
-        self, corpus: Corpus, base_path: Union[str, Path], max_epochs: Optional[int] = None, seed: int = 0
+        self,
+        corpus: Corpus,
+        base_path: Union[str, Path],
+        max_epochs: Optional[int] = None,
+        seed: int = 0,
+        train_with_dev: bool = False,
+        quiet: bool = False,
     ) -> Model:
-        """Train this configuration once more with flair's ModelTrainer; the model is saved in ``base_path``."""
+        """Train this configuration once more with flair's ModelTrainer (on train+dev with ``train_with_dev``);
+        the model is saved as ``final-model.pt`` in ``base_path``."""
         from flair_hpo.training.runner import TrialRunner
 
         settings = self.settings if max_epochs is None else replace(self.settings, max_epochs=max_epochs)
-        model, _ = TrialRunner(corpus, settings, quiet=False).train(self.parameters, Path(base_path), seed)
+        runner = TrialRunner(corpus, settings, quiet=quiet)
+        model, _ = runner.train(self.parameters, Path(base_path), seed, train_with_dev=train_with_dev)
         return model

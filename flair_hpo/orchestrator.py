@@ -67,6 +67,7 @@ class Orchestrator:
         self.strategy = search_strategy
         self.quiet_training = quiet_training
         self.callbacks = list(callbacks)
+        self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
     # -- preparation: everything that can be wrong is found here --------------------------------
 
@@ -132,8 +133,6 @@ class Orchestrator:
         handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(handler)
-        if log.level == logging.NOTSET or log.level > logging.INFO:
-            log.setLevel(logging.INFO)
         try:
             trials = self._replay(journal.trials())
             log.info(
@@ -164,7 +163,7 @@ class Orchestrator:
                     callback.on_trial_end(trial, best)
             log.info("search ended: %s", reason)
         finally:
-            result = self._write_outputs()
+            result = self.last_result = self._write_outputs()
             journal.close()
             log.removeHandler(handler)
             handler.close()

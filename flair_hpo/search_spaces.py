@@ -50,6 +50,7 @@ class SearchSpace:
         self.max_epochs = 50
         self.training_runs = 1
         self.embeddings_storage_mode = "cpu"
+        self.max_model_bytes: Optional[int] = None
         self._budgets: dict[Budget, float] = {}
         self._distributions: dict[HyperParameter, Distribution] = {}
         self._fixed: dict[HyperParameter, Any] = {}
@@ -64,7 +65,8 @@ class SearchSpace:
         self._budgets[budget] = value
 
     def add_evaluation_metric(self, metric: EvaluationMetric) -> None:
-        if not isinstance(metric, EvaluationMetric):
+        """Select by this dev metric: an ``EvaluationMetric``, or a ``metric_spec.CustomMetric``."""
+        if not isinstance(metric, EvaluationMetric) and not callable(getattr(metric, "score", None)):
             raise ConfigurationError(
                 f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {metric!r}."
             )
@@ -201,6 +203,7 @@ class SearchSpace:
             training_runs=self.training_runs,
             budgets=budgets,
             embeddings_storage_mode=self.embeddings_storage_mode,
+            max_model_bytes=self.max_model_bytes,
         )
 
 

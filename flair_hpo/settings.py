@@ -20,6 +20,18 @@ class Task(Enum):
     TEXT_CLASSIFICATION = "text_classification"
 
 
+TASK_NAMES = {"classification": Task.TEXT_CLASSIFICATION, "tagging": Task.SEQUENCE_TAGGING}
+
+
+def parse_task(value: Union[str, Task, None]) -> Optional[Task]:
+    """A task from its short name (``classification``, ``tagging``); None stays None (to be inferred)."""
+    if value is None or isinstance(value, Task):
+        return value
+    if value not in TASK_NAMES:
+        raise ConfigurationError(f"task must be one of {sorted(TASK_NAMES)}, but got {value!r}.")
+    return TASK_NAMES[value]
+
+
 def check_positive(name: str, value: Any, integer: bool = False) -> None:
     """Raise a ConfigurationError unless ``value`` is a positive (whole) number."""
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -73,17 +85,20 @@ class StudySettings:
     task: Task
     label_type: Optional[str] = None
     multi_label: bool = False
-    metric: EvaluationMetric = EvaluationMetric.MICRO_F1_SCORE
+    metric: Any = EvaluationMetric.MICRO_F1_SCORE  # an EvaluationMetric, or a metric_spec.CustomMetric
     optimization_value: OptimizationValue = OptimizationValue.DEV_SCORE
     max_epochs: int = 50
     training_runs: int = 1
     budgets: Budgets = field(default_factory=Budgets)
     embeddings_storage_mode: str = "cpu"
+    max_model_bytes: Optional[int] = None
 
     def __post_init__(self) -> None:
         check_positive("max_epochs", self.max_epochs, integer=True)
+        if self.max_model_bytes is not None:
+            check_positive("the model size limit", self.max_model_bytes, integer=True)
         check_positive("training_runs", self.training_runs, integer=True)
-        if not isinstance(self.metric, EvaluationMetric):
+        if not isinstance(self.metric, EvaluationMetric) and not callable(getattr(self.metric, "score", None)):
             raise ConfigurationError(
                 f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {self.metric!r}."
             )

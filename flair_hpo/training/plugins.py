@@ -20,13 +20,23 @@ class NonFiniteLoss(Exception):
 
 
 class ScoreRecorder(TrainerPlugin):
-    """Collects the chosen dev metric and the dev loss after every epoch; stops on a non-finite loss."""
+    """Collects the chosen dev metric and the dev loss after every epoch; stops on a non-finite loss.
+    Metrics flair does not report (``metric_spec.CustomMetric``) are computed on the dev data here."""
 
-    def __init__(self, metric: EvaluationMetric) -> None:
+    def __init__(self, metric: Any, label_type: str, storage_mode: str = "none") -> None:
         super().__init__()
-        self.score_name = ("dev", *metric.record_name)
+        self.metric = metric
+        self.label_type = label_type
+        self.storage_mode = storage_mode
+        self.score_name = ("dev", *metric.record_name) if isinstance(metric, EvaluationMetric) else None
         self.dev_scores: list[float] = []
         self.dev_losses: list[float] = []
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, **kw: Any) -> None:
+        if self.score_name is None:
+            dev = list(self.trainer.corpus.dev)
+            self.dev_scores.append(self.metric.score(self.trainer.model, dev, self.label_type, self.storage_mode))
 
     @TrainerPlugin.hook
     def metric_recorded(self, record: Any) -> None:

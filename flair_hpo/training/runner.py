@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import logging
 import signal
 import threading
@@ -18,6 +19,7 @@ from flair.data import Corpus, Sentence
 from flair.nn import Model
 from flair.trainers import ModelTrainer
 
+from flair_hpo.metric_spec import CustomMetric
 from flair_hpo.metrics import OptimizationValue
 from flair_hpo.results import RunRecord, State, mean_of_last
 from flair_hpo.settings import StudySettings, Task
@@ -64,6 +66,33 @@ def _quiet_flair_console(quiet: bool) -> Iterator[None]:
             handler.setLevel(level)
 
 
+class ModelTooLarge(Exception):
+    """A configuration's saved model would exceed the size limit."""
+
+
+def saved_size(model: Model) -> int:
+    """The bytes flair's ``model.save`` writes for this model."""
+    buffer = io.BytesIO()
+    torch.save(model._get_state_dict(), buffer, pickle_protocol=4)
+    return buffer.tell()
+
+
+def format_bytes(size: float) -> str:
+    """``20.0M`` for 20,000,000 bytes (powers of 1000, as fastText's ``-autotune-modelsize``)."""
+    for unit in ("B", "K", "M"):
+        if size < 1000:
+            return f"{size:.1f}{unit}" if unit != "B" else f"{int(size)}B"
+        size /= 1000
+    return f"{size:.1f}G"
+
+
+def check_model_size(model: Model, limit: Optional[int]) -> None:
+    if limit is not None and (size := saved_size(model)) > limit:
+        raise ModelTooLarge(
+            f"the saved model would take {format_bytes(size)}, more than the limit of {format_bytes(limit)}"
+        )
+
+
 def clear_embeddings(corpus: Corpus) -> None:
     """Forget embeddings stored on the corpus's sentences, so that no run sees another's."""
     sentences: Iterable[Sentence] = corpus.get_all_sentences()  # type: ignore[assignment]
@@ -85,25 +114,32 @@ class TrialRunner:
         """A freshly initialised model of this configuration."""
         return build_model(config, self.settings, self.labels)
 
-    def train(self, config: dict[str, Any], folder: Path, seed: int, plugins: Sequence[Any] = ()) -> tuple[Model, dict]:
-        """Train a fresh model of this configuration with flair's ModelTrainer; returns it and flair's results."""
+    def train(
+        self, config: dict[str, Any], folder: Path, seed: int, plugins: Sequence[Any] = (), train_with_dev: bool = False
+    ) -> tuple[Model, dict]:
+        """Train a fresh model of this configuration with flair's ModelTrainer; returns it and flair's results.
+        A model larger than the settings' size limit is refused before training."""
         clear_embeddings(self.corpus)
         flair.set_seed(seed)
         model = self.build(config)
+        check_model_size(model, self.settings.max_model_bytes)
         with _quiet_flair_console(self.quiet):
             values = ModelTrainer(model, self.corpus).train(
                 folder,
                 plugins=list(plugins),
                 use_final_model_for_eval=True,
+                train_with_dev=train_with_dev,
                 **training_arguments(config, self.settings),
             )
+        if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
+            values["test_score"] = self.settings.metric.score(model, list(self.corpus.test), self.settings.label)
         return model, values
 
     def run(
         self, config: dict[str, Any], run: int, folder: Path, seed: int, deadline: Optional[float] = None
     ) -> RunRecord:
         """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised."""
-        recorder = ScoreRecorder(self.settings.metric)
+        recorder = ScoreRecorder(self.settings.metric, self.settings.label, self.settings.embeddings_storage_mode)
         plugins: list[Any] = [recorder] + ([DeadlinePlugin(deadline)] if deadline is not None else [])
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()

@@ -1,0 +1,3 @@
+from flair_hpo.cli import main
+
+main(prog_name="flair-hpo")

@@ -1,0 +1,186 @@
+"""One call, as fastText's autotune: a corpus, a metric and a time budget in; the best model out.
+
+    result = flair_hpo.autotune("trec_6", metric="f1", duration="5m", embeddings="glove")
+
+Ctrl-C: the first stops the search. The trial running at that moment is discarded (it is rerun if the
+search is resumed); the best configuration found so far is then retrained and every output written.
+A second Ctrl-C exits at once; the journal already holds every finished trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, TextIO, Union
+
+from flair.data import Corpus
+from flair.nn import Model
+
+from flair_hpo import parameters
+from flair_hpo.best_configuration import BestConfiguration
+from flair_hpo.corpora import load_corpus
+from flair_hpo.default_spaces import default_search_space
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.metric_spec import CustomMetric, Metric, check_metric_labels, parse_metric
+from flair_hpo.metrics import EvaluationMetric
+from flair_hpo.orchestrator import Orchestrator, prepare_base_path
+from flair_hpo.progress import ProgressLine
+from flair_hpo.results import SearchResult
+from flair_hpo.search_spaces import SearchSpace
+from flair_hpo.search_strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
+from flair_hpo.settings import Task, parse_duration, parse_task
+from flair_hpo.space_files import load_space_file
+from flair_hpo.training.corpus_checks import infer_task, resolve_label_type
+from flair_hpo.training.runner import format_bytes, saved_size
+
+log = logging.getLogger("flair_hpo")
+
+STRATEGIES = {"tpe": TPESearch, "random": RandomSearch, "evolutionary": EvolutionarySearch, "grid": GridSearch}
+FINAL_MODEL_FOLDER = "final-model"
+
+
+class AutotuneError(RuntimeError):
+    """The search ended without a configuration that could be retrained."""
+
+
+@dataclass
+class AutotuneResult:
+    search: SearchResult
+    model: Model
+    model_path: Path
+    model_bytes: int
+    test_score: Optional[float]
+    test_label: str
+    interrupted: bool
+
+
+def parse_model_size(text: Union[str, int, None]) -> Optional[int]:
+    """Bytes from ``20M``, ``500K``, ``1.5G`` or a number of bytes (powers of 1000, as fastText)."""
+    if text is None or isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)B?\s*", str(text), flags=re.IGNORECASE)
+    if match is None or float(match.group(1)) <= 0:
+        raise ConfigurationError(f"a model size must look like '20M', '500K' or '1.5G', but got {text!r}.")
+    return int(float(match.group(1)) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}[match.group(2).upper()])
+
+
+def _strategy(name: str, seed: int) -> SearchStrategy:
+    if name not in STRATEGIES:
+        raise ConfigurationError(f"strategy must be one of {sorted(STRATEGIES)}, but got {name!r}.")
+    return STRATEGIES[name](seed=seed)
+
+
+def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -> Optional[float]:
+    """The model's score on the test data by the search's metric (information only)."""
+    if corpus.test is None or len(corpus.test) == 0:
+        return None
+    sentences = list(corpus.test)
+    if isinstance(metric, CustomMetric):
+        return metric.score(model, sentences, label_type)
+    result = model.evaluate(sentences, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
+    return float(result.scores["accuracy"]) if metric is EvaluationMetric.MICRO_ACCURACY else float(result.main_score)
+
+
+@contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(130)
+
+    previous = signal.signal(signal.SIGINT, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _no_best_message(search: SearchResult) -> str:
+    reasons = Counter((trial.error or trial.state.value).split(": ", 1)[-1] for trial in search.trials)
+    if not reasons:
+        return "the search ended before any trial finished; give it more time (duration)."
+    reason, count = reasons.most_common(1)[0]
+    return f"no configuration completed ({len(search.trials)} trials); the most common reason ({count}x): {reason}"
+
+
+def autotune(
+    corpus: Union[Corpus, str],
+    *,
+    task: Union[str, Task, None] = None,
+    label_type: Optional[str] = None,
+    metric: str = "f1",
+    predictions: int = 1,
+    duration: Union[str, float] = "5m",
+    strategy: str = "tpe",
+    seed: int = 0,
+    output: Union[str, Path] = "autotune",
+    search_space: Union[SearchSpace, str, Path, None] = None,
+    embeddings: str = "glove",
+    transformer: Optional[str] = None,
+    model_size: Union[str, int, None] = None,
+    max_epochs: int = 10,
+    max_trials: Optional[int] = None,
+    train_with_dev: bool = False,
+    progress: Optional[TextIO] = None,
+) -> AutotuneResult:
+    """Search for ``duration`` (default 5 minutes), then retrain the best configuration and save it.
+    Everything is checked before any training starts."""
+    requested_task = parse_task(task)
+    if isinstance(corpus, str):
+        loaded = load_corpus(corpus, requested_task, label_type)
+        corpus, requested_task, label_type = loaded.corpus, loaded.task, loaded.label_type
+    label_type = resolve_label_type(corpus, label_type)
+    resolved_task = requested_task or infer_task(corpus, label_type)
+    parsed_metric = parse_metric(metric, resolved_task, predictions)
+    seconds = parse_duration(duration)
+    size_limit = parse_model_size(model_size)
+    search_strategy = _strategy(strategy, seed)
+    base_path = prepare_base_path(output)
+    if isinstance(search_space, (str, Path)):
+        space = load_space_file(Path(search_space), resolved_task)
+    else:
+        space = search_space or default_search_space(resolved_task, embeddings, transformer)
+    if space.task is not resolved_task:
+        raise ConfigurationError(
+            f"the search space is for {space.task.value}, but the corpus is for {resolved_task.value}."
+        )
+    labels = corpus.make_label_dictionary(label_type, add_unk=False).get_items()
+    check_metric_labels(parsed_metric, labels)
+    space.label_type = label_type
+    space.add_evaluation_metric(parsed_metric)
+    space.add_budget(parameters.Budget.TIME_IN_S, seconds)
+    if max_trials is not None:
+        space.add_budget(parameters.Budget.RUNS, max_trials)
+    space.add_max_epochs_per_training_run(max_epochs)
+    space.max_model_bytes = size_limit
+
+    orchestrator = Orchestrator(corpus, base_path, space, search_strategy, callbacks=[ProgressLine(progress)])
+    interrupted = False
+    try:
+        search = orchestrator.optimize()
+    except KeyboardInterrupt:
+        interrupted = True
+        search = orchestrator.last_result  # type: ignore[assignment]
+        log.warning("search stopped by Ctrl-C: retraining the best configuration (Ctrl-C again exits at once)")
+    if search is None or search.best is None or search.best_parameters is None:
+        raise AutotuneError(_no_best_message(search) if search else "the search did not start.")
+
+    settings = space.to_settings()
+    settings.label_type = label_type
+    best = BestConfiguration(search.best_parameters, settings, search.best.score, search.best.number)
+    with _second_interrupt_exits():
+        model = best.train(corpus, base_path / FINAL_MODEL_FOLDER, seed=seed, train_with_dev=train_with_dev, quiet=True)
+        score = score_on_test(model, corpus, parsed_metric, label_type)
+    model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
+    model_bytes = saved_size(model)
+    log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
+    return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)

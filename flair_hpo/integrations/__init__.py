@@ -1,0 +1,1 @@
+"""Experiment trackers, each an optional extra imported only when used."""
