@@ -37,7 +37,7 @@ from flair_hpo.search_spaces import SearchSpace
 from flair_hpo.search_strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
 from flair_hpo.settings import Task, parse_duration, parse_task
 from flair_hpo.space_files import load_space_file
-from flair_hpo.training.corpus_checks import infer_task, resolve_label_type
+from flair_hpo.training.corpus_checks import infer_task, is_multi_label, resolve_label_type
 from flair_hpo.training.runner import format_bytes, saved_size
 
 log = logging.getLogger("flair_hpo")
@@ -139,7 +139,12 @@ def autotune(
         loaded = load_corpus(corpus, requested_task, label_type)
         corpus, requested_task, label_type = loaded.corpus, loaded.task, loaded.label_type
     label_type = resolve_label_type(corpus, label_type)
-    resolved_task = requested_task or infer_task(corpus, label_type)
+    resolved_task = infer_task(corpus, label_type)
+    if requested_task is not None and requested_task is not resolved_task:
+        raise ConfigurationError(
+            f"the corpus's {label_type!r} labels are {'sentence' if resolved_task is Task.TEXT_CLASSIFICATION else 'token or span'} "
+            f"labels, which fit {resolved_task.value}, not {requested_task.value}."
+        )
     parsed_metric = parse_metric(metric, resolved_task, predictions)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
@@ -156,6 +161,7 @@ def autotune(
     labels = corpus.make_label_dictionary(label_type, add_unk=False).get_items()
     check_metric_labels(parsed_metric, labels)
     space.label_type = label_type
+    space.multi_label = resolved_task is Task.TEXT_CLASSIFICATION and is_multi_label(corpus, label_type)
     space.add_evaluation_metric(parsed_metric)
     space.add_budget(parameters.Budget.TIME_IN_S, seconds)
     if max_trials is not None:

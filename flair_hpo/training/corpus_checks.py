@@ -72,3 +72,9 @@ def infer_task(corpus: Corpus, label_type: str) -> Task:
         if labels:
             return Task.TEXT_CLASSIFICATION if labels[0].data_point is sentence else Task.SEQUENCE_TAGGING
     raise ConfigurationError(f"no training sentence carries a {label_type!r} label.")
+
+
+def is_multi_label(corpus: Corpus, label_type: str) -> bool:
+    """Whether some training sentence carries more than one label of this type."""
+    sentences: Any = corpus.train or []
+    return any(len(sentence.get_labels(label_type)) > 1 for sentence in sentences)
