@@ -12,7 +12,8 @@ _STATUS = {State.COMPLETED: "FINISHED", State.FAILED: "FAILED", State.STOPPED: "
 
 
 class MLflowCallback(SearchCallback):
-    """One MLflow run per trial in the experiment ``experiment_name`` (default: the search folder's name)."""
+    """One MLflow run per trial in the experiment ``experiment_name`` (default: the search folder's name).
+    ``tracking_uri`` is any MLflow store, e.g. ``sqlite:///mlflow.db`` or a ``file:`` folder."""
 
     def __init__(self, tracking_uri: Optional[str] = None, experiment_name: Optional[str] = None) -> None:
         tracking = require("mlflow.tracking", "mlflow")
