@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 logging.getLogger("flair_hpo").setLevel(logging.INFO)  # handlers decide what is shown; the search log gets INFO
 
 _EXPORTS = {
-    "autotune": "flair_hpo.autotune",
-    "AutotuneResult": "flair_hpo.autotune",
+    "autotune": "flair_hpo.autotuning",
+    "AutotuneResult": "flair_hpo.autotuning",
     "BestConfiguration": "flair_hpo.best_configuration",
     "ConfigurationError": "flair_hpo.errors",
     "EvaluationMetric": "flair_hpo.metrics",

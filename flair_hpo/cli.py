@@ -65,7 +65,7 @@ def main(verbose: bool) -> None:
 @click.option("--train-with-dev", is_flag=True, help="retrain the best configuration on train+dev")
 def tune(corpus: str, space_file: Optional[str], **options: Any) -> None:
     """Tune a model on CORPUS (a flair dataset name such as trec_6, or a folder) within a time budget."""
-    from flair_hpo.autotune import AutotuneError, autotune
+    from flair_hpo.autotuning import AutotuneError, autotune
 
     try:
         result = _run(lambda: autotune(corpus, search_space=space_file, **options))

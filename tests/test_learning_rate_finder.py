@@ -10,10 +10,10 @@ import pytest
 import torch
 from click.testing import CliRunner
 from flair.visual.training_curves import Plotter
-from local_data import GLOVE_10K
 
 from flair_hpo.cli import main
 from flair_hpo.trainers import ModelTrainer, suggest_learning_rate
+from local_data import GLOVE_10K
 
 pytestmark = pytest.mark.training
 

@@ -1,6 +1,6 @@
 """One call, as fastText's autotune: a corpus, a metric and a time budget in; the best model out.
 
-    result = flair_hpo.autotune("trec_6", metric="f1", duration="5m", embeddings="glove")
+    result = flair_hpo.autotuning("trec_6", metric="f1", duration="5m", embeddings="glove")
 
 Ctrl-C: the first stops the search. The trial running at that moment is discarded (it is rerun if the
 search is resumed); the best configuration found so far is then retrained and every output written.
