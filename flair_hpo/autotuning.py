@@ -37,7 +37,7 @@ from flair_hpo.search_spaces import SearchSpace
 from flair_hpo.search_strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
 from flair_hpo.settings import Task, parse_duration, parse_task
 from flair_hpo.space_files import load_space_file
-from flair_hpo.training.corpus_checks import infer_task, is_multi_label, resolve_label_type
+from flair_hpo.training.corpus_checks import infer_task, is_multi_label, resolve_label_type, sentences
 from flair_hpo.training.runner import format_bytes, saved_size
 
 log = logging.getLogger("flair_hpo")
@@ -79,12 +79,12 @@ def _strategy(name: str, seed: int) -> SearchStrategy:
 
 def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -> Optional[float]:
     """The model's score on the test data by the search's metric (information only)."""
-    if corpus.test is None or len(corpus.test) == 0:
+    test = sentences(corpus.test)
+    if not test:
         return None
-    sentences = list(corpus.test)
     if isinstance(metric, CustomMetric):
-        return metric.score(model, sentences, label_type)
-    result = model.evaluate(sentences, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
+        return metric.score(model, test, label_type)
+    result = model.evaluate(test, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
     return float(result.scores["accuracy"]) if metric is EvaluationMetric.MICRO_ACCURACY else float(result.main_score)
 
 

@@ -6,7 +6,7 @@ import difflib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import flair.datasets
 from flair.data import Corpus
@@ -69,7 +69,7 @@ def load_folder(folder: Path, task: Optional[Task], label_type: Optional[str]) -
     if task is not None and task is not detected:
         kind = "fastText '__label__' lines" if fasttext_format else "column lines"
         raise ConfigurationError(f"{str(folder)!r} holds {kind}, which do not fit the task {task.value}.")
-    names = {f"{split}_file": path.name for split, path in files.items()}
+    names: dict[str, Any] = {f"{split}_file": path.name for split, path in files.items()}
     if fasttext_format:
         label_type = label_type or "class"
         corpus: Corpus = flair.datasets.ClassificationCorpus(folder, label_type=label_type, **names)

@@ -64,7 +64,7 @@ class SearchSpace:
         check_positive(f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS))
         self._budgets[budget] = value
 
-    def add_evaluation_metric(self, metric: EvaluationMetric) -> None:
+    def add_evaluation_metric(self, metric: Any) -> None:
         """Select by this dev metric: an ``EvaluationMetric``, or a ``metric_spec.CustomMetric``."""
         if not isinstance(metric, EvaluationMetric) and not callable(getattr(metric, "score", None)):
             raise ConfigurationError(

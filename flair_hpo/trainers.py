@@ -75,7 +75,7 @@ class ModelTrainer(FlairModelTrainer):
             for group in active.param_groups:
                 group["lr"] = start_learning_rate
         else:
-            optimizer_state, active = None, optimizer(self.model.parameters(), lr=start_learning_rate, **kwargs)
+            optimizer_state, active = None, optimizer(self.model.parameters(), lr=start_learning_rate, **kwargs)  # type: ignore[call-arg]
         growth = (end_learning_rate / start_learning_rate) ** (1 / iterations)
         learning_rates: list[float] = []
         losses: list[float] = []

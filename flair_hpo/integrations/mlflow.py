@@ -34,13 +34,17 @@ class MLflowCallback(SearchCallback):
         }
         run = self.client.create_run(self.experiment_id, run_name=f"trial {trial.number}", tags=tags)
         run_id = run.info.run_id
-        for key, value in trial.parameters.items():
-            self.client.log_param(run_id, key, value[:6000])
-        values = {"score": trial.score, "score_std": trial.score_std, "test_score": trial.test_score}
+        for key, text in trial.parameters.items():
+            self.client.log_param(run_id, key, text[:6000])
+        values: dict[str, Optional[float]] = {
+            "score": trial.score,
+            "score_std": trial.score_std,
+            "test_score": trial.test_score,
+        }
         values.update({"duration_s": trial.duration, "epochs": float(trial.epochs)})
-        for key, value in values.items():
-            if value is not None:
-                self.client.log_metric(run_id, key, value)
+        for key, number in values.items():
+            if number is not None:
+                self.client.log_metric(run_id, key, number)
         for run_record in trial.runs:
             for epoch, score in enumerate(run_record.dev_scores, start=1):
                 self.client.log_metric(run_id, f"dev_score_run{run_record.run + 1}", score, step=epoch)

@@ -18,6 +18,11 @@ def _size(dataset: Any) -> int:
     return 0 if dataset is None else len(dataset)
 
 
+def sentences(dataset: Any) -> list[Any]:
+    """The sentences of a corpus split (an empty list for a missing split)."""
+    return [] if dataset is None else list(dataset)
+
+
 def label_types(corpus: Corpus) -> Counter[str]:
     """How many training sentences carry each label type."""
     counts: Counter[str] = Counter()

@@ -23,6 +23,7 @@ from flair_hpo.metric_spec import CustomMetric
 from flair_hpo.metrics import OptimizationValue
 from flair_hpo.results import RunRecord, State, mean_of_last
 from flair_hpo.settings import StudySettings, Task
+from flair_hpo.training.corpus_checks import sentences
 from flair_hpo.training.model_factory import build_model, training_arguments
 from flair_hpo.training.plugins import DeadlinePlugin, DeadlineReached, ScoreRecorder
 
@@ -132,7 +133,7 @@ class TrialRunner:
                 **training_arguments(config, self.settings),
             )
         if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
-            values["test_score"] = self.settings.metric.score(model, list(self.corpus.test), self.settings.label)
+            values["test_score"] = self.settings.metric.score(model, sentences(self.corpus.test), self.settings.label)
         return model, values
 
     def run(
