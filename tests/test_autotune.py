@@ -72,11 +72,14 @@ def trec_folder(tmp_path: Path) -> Path:
 
 def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: Path) -> None:
     result = autotune(
-        str(wnut_folder), duration="60s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out"
-    )
+        str(wnut_folder), duration="60s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
+        train_with_dev=True,
+    )  # fmt: skip
     assert result.search.trials[0].parameters["embeddings"].startswith("WordEmbeddings(glove.6B.50d.top10k.txt")
     assert type(result.model).__name__ == "SequenceTagger" and result.model.label_type == "ner"
     assert result.model_path.is_file() and result.test_label == "micro-F1"
+    log = (result.model_path.parent / "training.log").read_text()
+    assert "Train:  200 sentences" in log and "train_with_dev=True" in log  # 150 training and 50 dev sentences
 
 
 def test_a_fasttext_folder_with_top_k_predictions(cooking_folder: Path, tmp_path: Path) -> None:
