@@ -28,6 +28,7 @@ from flair_hpo.search_strategies.base import SearchStrategy, Suggestion
 from flair_hpo.settings import StudySettings
 from flair_hpo.space import Space
 from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
+from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.runner import TrialRunner
 
 log = logging.getLogger("flair_hpo")
@@ -50,7 +51,12 @@ def prepare_base_path(base_path: Union[str, Path]) -> Path:
 
 
 class Orchestrator:
-    """Runs a search of ``search_space`` with ``search_strategy`` on ``corpus``, writing into ``base_path``."""
+    """Runs a search of ``search_space`` with ``search_strategy`` on ``corpus``, writing into ``base_path``.
+
+    ``embedding_cache``: True (the default) computes embeddings that never change once for the whole search
+    and keeps them in ``base_path/embedding-cache``; an :class:`EmbeddingCache` sets its folder and memory
+    limit; False computes every embedding in every batch, as flair does.
+    """
 
     def __init__(
         self,
@@ -60,6 +66,7 @@ class Orchestrator:
         search_strategy: SearchStrategy,
         quiet_training: bool = True,
         callbacks: Sequence[SearchCallback] = (),
+        embedding_cache: Union[bool, EmbeddingCache] = True,
     ) -> None:
         self.corpus = corpus
         self.base_path = Path(base_path)
@@ -67,6 +74,9 @@ class Orchestrator:
         self.strategy = search_strategy
         self.quiet_training = quiet_training
         self.callbacks = list(callbacks)
+        if embedding_cache is True:
+            embedding_cache = EmbeddingCache(self.base_path / CACHE_FOLDER_NAME)
+        self.embedding_cache = embedding_cache or None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
     # -- preparation: everything that can be wrong is found here --------------------------------
@@ -127,7 +137,7 @@ class Orchestrator:
         space, settings = self._prepare()
         started = time.monotonic()
         deadline = started + settings.budgets.seconds if settings.budgets.seconds is not None else None
-        runner = TrialRunner(self.corpus, settings, quiet=self.quiet_training)
+        runner = TrialRunner(self.corpus, settings, self.quiet_training, self.embedding_cache)
         journal = self._open_journal(space, settings)
         self._space, self._settings, self._journal = space, settings, journal
         handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")

@@ -49,7 +49,7 @@ class SearchSpace:
         self.optimization_value = OptimizationValue.DEV_SCORE
         self.max_epochs = 50
         self.training_runs = 1
-        self.embeddings_storage_mode = "cpu"
+        self.embeddings_storage_mode = "none"
         self.max_model_bytes: Optional[int] = None
         self._budgets: dict[Budget, float] = {}
         self._distributions: dict[HyperParameter, Distribution] = {}

@@ -90,7 +90,7 @@ class StudySettings:
     max_epochs: int = 50
     training_runs: int = 1
     budgets: Budgets = field(default_factory=Budgets)
-    embeddings_storage_mode: str = "cpu"
+    embeddings_storage_mode: str = "none"
     max_model_bytes: Optional[int] = None
 
     def __post_init__(self) -> None:

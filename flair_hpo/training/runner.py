@@ -24,6 +24,7 @@ from flair_hpo.metrics import OptimizationValue
 from flair_hpo.results import RunRecord, State, mean_of_last
 from flair_hpo.settings import StudySettings, Task
 from flair_hpo.training.corpus_checks import sentences
+from flair_hpo.training.embedding_cache import EmbeddingCache, frozen_parts_in_eval_mode
 from flair_hpo.training.model_factory import build_model, training_arguments
 from flair_hpo.training.plugins import DeadlinePlugin, DeadlineReached, ScoreRecorder
 
@@ -102,12 +103,20 @@ def clear_embeddings(corpus: Corpus) -> None:
 
 
 class TrialRunner:
-    """Runs training runs of configurations on one corpus; the label dictionary is built once."""
+    """Runs training runs of configurations on one corpus; the label dictionary is built once.
+    With an ``embedding_cache``, embeddings that never change are computed once and served to every run."""
 
-    def __init__(self, corpus: Corpus, settings: StudySettings, quiet: bool = True) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        settings: StudySettings,
+        quiet: bool = True,
+        embedding_cache: Optional[EmbeddingCache] = None,
+    ) -> None:
         self.corpus = corpus
         self.settings = settings
         self.quiet = quiet
+        self.embedding_cache = embedding_cache
         add_unk = settings.task is Task.TEXT_CLASSIFICATION
         self.labels = corpus.make_label_dictionary(settings.label, add_unk=add_unk)
 
@@ -124,7 +133,12 @@ class TrialRunner:
         flair.set_seed(seed)
         model = self.build(config)
         check_model_size(model, self.settings.max_model_bytes)
-        with _quiet_flair_console(self.quiet):
+        cached = (
+            self.embedding_cache.serving(model, self.corpus)
+            if self.embedding_cache
+            else frozen_parts_in_eval_mode(model)
+        )
+        with _quiet_flair_console(self.quiet), cached:
             values = ModelTrainer(model, self.corpus).train(
                 folder,
                 plugins=list(plugins),
@@ -137,11 +151,18 @@ class TrialRunner:
         return model, values
 
     def run(
-        self, config: dict[str, Any], run: int, folder: Path, seed: int, deadline: Optional[float] = None
+        self,
+        config: dict[str, Any],
+        run: int,
+        folder: Path,
+        seed: int,
+        deadline: Optional[float] = None,
+        plugins: Sequence[Any] = (),
     ) -> RunRecord:
-        """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised."""
+        """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised.
+        ``plugins`` are further trainer plugins; they see the run's scores through ``ScoreRecorder``."""
         recorder = ScoreRecorder(self.settings.metric, self.settings.label, self.settings.embeddings_storage_mode)
-        plugins: list[Any] = [recorder] + ([DeadlinePlugin(deadline)] if deadline is not None else [])
+        plugins = [recorder, *plugins] + ([DeadlinePlugin(deadline)] if deadline is not None else [])
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
         try:
