@@ -112,8 +112,10 @@ class TrialRunner:
         settings: StudySettings,
         quiet: bool = True,
         embedding_cache: Optional[EmbeddingCache] = None,
+        save_models: bool = True,
     ) -> None:
         self.corpus = corpus
+        self.save_models = save_models
         self.settings = settings
         self.quiet = quiet
         self.embedding_cache = embedding_cache
@@ -144,6 +146,7 @@ class TrialRunner:
                 plugins=list(plugins),
                 use_final_model_for_eval=True,
                 train_with_dev=train_with_dev,
+                save_final_model=self.save_models,
                 **training_arguments(config, self.settings),
             )
         if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
@@ -171,7 +174,7 @@ class TrialRunner:
             if interrupted[0]:
                 raise KeyboardInterrupt
             record.state, record.test_score = State.COMPLETED, values.get("test_score")
-            record.model_path = folder / "final-model.pt"
+            record.model_path = folder / "final-model.pt" if self.save_models else None
         except DeadlineReached:
             record.state = State.STOPPED
         except (KeyboardInterrupt, SystemExit):
