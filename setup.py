@@ -19,6 +19,10 @@ setup(
     package_data={"flair_hpo": ["py.typed"]},
     python_requires=">=3.9",
     install_requires=requirements,
-    extras_require={"test": ["pytest>=7"], "mlflow": ["mlflow-skinny>=2.10"]},
+    extras_require={
+        "test": ["pytest>=7"],
+        "mlflow": ["mlflow-skinny>=2.10"],
+        "bench": ["optuna>=3.6", "psutil"],
+    },
     entry_points={"console_scripts": ["flair-hpo=flair_hpo.cli:main"]},
 )

@@ -27,6 +27,7 @@ from flair_hpo import parameters
 from flair_hpo.best_configuration import BestConfiguration
 from flair_hpo.corpora import load_corpus
 from flair_hpo.default_spaces import default_search_space
+from flair_hpo.early_stopping import EarlyStopping, Hyperband, MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.metric_spec import CustomMetric, Metric, check_metric_labels, parse_metric
 from flair_hpo.metrics import EvaluationMetric
@@ -43,6 +44,12 @@ from flair_hpo.training.runner import format_bytes, saved_size
 log = logging.getLogger("flair_hpo")
 
 STRATEGIES = {"tpe": TPESearch, "random": RandomSearch, "evolutionary": EvolutionarySearch, "grid": GridSearch}
+EARLY_STOPPING: dict[str, Optional[type[EarlyStopping]]] = {
+    "none": None,
+    "median": MedianStopping,
+    "asha": SuccessiveHalving,
+    "hyperband": Hyperband,
+}
 FINAL_MODEL_FOLDER = "final-model"
 
 
@@ -75,6 +82,13 @@ def _strategy(name: str, seed: int) -> SearchStrategy:
     if name not in STRATEGIES:
         raise ConfigurationError(f"strategy must be one of {sorted(STRATEGIES)}, but got {name!r}.")
     return STRATEGIES[name](seed=seed)
+
+
+def _early_stopping(name: str) -> Optional[EarlyStopping]:
+    if name not in EARLY_STOPPING:
+        raise ConfigurationError(f"early_stopping must be one of {sorted(EARLY_STOPPING)}, but got {name!r}.")
+    rule = EARLY_STOPPING[name]
+    return rule() if rule is not None else None
 
 
 def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -> Optional[float]:
@@ -121,6 +135,7 @@ def autotune(
     predictions: int = 1,
     duration: Union[str, float] = "5m",
     strategy: str = "tpe",
+    early_stopping: str = "none",
     seed: int = 0,
     output: Union[str, Path] = "autotune",
     search_space: Union[SearchSpace, str, Path, None] = None,
@@ -149,6 +164,7 @@ def autotune(
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
     search_strategy = _strategy(strategy, seed)
+    stopping_rule = _early_stopping(early_stopping)
     base_path = prepare_base_path(output)
     if isinstance(search_space, (str, Path)):
         space = load_space_file(Path(search_space), resolved_task)
@@ -169,7 +185,9 @@ def autotune(
     space.add_max_epochs_per_training_run(max_epochs)
     space.max_model_bytes = size_limit
 
-    orchestrator = Orchestrator(corpus, base_path, space, search_strategy, callbacks=[ProgressLine(progress)])
+    orchestrator = Orchestrator(
+        corpus, base_path, space, search_strategy, callbacks=[ProgressLine(progress)], early_stopping=stopping_rule
+    )
     interrupted = False
     try:
         search = orchestrator.optimize()

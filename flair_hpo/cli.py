@@ -54,6 +54,13 @@ def main(verbose: bool) -> None:
 @click.option(
     "--strategy", type=click.Choice(["tpe", "random", "evolutionary", "grid"]), default="tpe", show_default=True
 )
+@click.option(
+    "--early-stopping",
+    type=click.Choice(["none", "median", "asha", "hyperband"]),
+    default="none",
+    show_default=True,
+    help="stop unpromising trials after an epoch (grace period 1 epoch; reduction factor 3)",
+)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--output", default="autotune", show_default=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), help="a YAML search-space file")

@@ -18,9 +18,10 @@ from flair.data import Corpus
 
 from flair_hpo.best_configuration import BEST_PARAMETERS_NAME, BestConfiguration
 from flair_hpo.callbacks import SearchCallback, SearchContext
+from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.metrics import to_objective
+from flair_hpo.metrics import OptimizationValue, to_objective
 from flair_hpo.reports import PARAM_SELECTION_NAME, TRIALS_TABLE_NAME, write_param_selection, write_trials_table
 from flair_hpo.results import SearchResult, State, TrialRecord
 from flair_hpo.search_spaces import SearchSpace
@@ -56,6 +57,8 @@ class Orchestrator:
     ``embedding_cache``: True (the default) computes embeddings that never change once for the whole search
     and keeps them in ``base_path/embedding-cache``; an :class:`EmbeddingCache` sets its folder and memory
     limit; False computes every embedding in every batch, as flair does.
+    ``early_stopping``: a rule (:mod:`flair_hpo.early_stopping`) that stops unpromising trials after an epoch;
+    a stopped trial is recorded with the scores it reached, told to the strategy, and never selected as best.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class Orchestrator:
         quiet_training: bool = True,
         callbacks: Sequence[SearchCallback] = (),
         embedding_cache: Union[bool, EmbeddingCache] = True,
+        early_stopping: Optional[EarlyStopping] = None,
     ) -> None:
         self.corpus = corpus
         self.base_path = Path(base_path)
@@ -77,6 +81,12 @@ class Orchestrator:
         if embedding_cache is True:
             embedding_cache = EmbeddingCache(self.base_path / CACHE_FOLDER_NAME)
         self.embedding_cache = embedding_cache or None
+        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+            raise ConfigurationError(
+                f"early_stopping must be MedianStopping, SuccessiveHalving or Hyperband from flair_hpo.early_stopping, "
+                f"but got {early_stopping!r}."
+            )
+        self.early_stopping = early_stopping
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
     # -- preparation: everything that can be wrong is found here --------------------------------
@@ -94,6 +104,8 @@ class Orchestrator:
             raise ConfigurationError(
                 "the search has no budget and a continuous space, so it would never end: add_budget(Budget.RUNS, n) or a time budget."
             )
+        if self.early_stopping is not None:
+            self.early_stopping.bind(settings.max_epochs)
         settings.label_type = resolve_label_type(self.corpus, settings.label_type)
         prepare_base_path(self.base_path)
         ensure_dev_split(self.corpus, self.strategy.seed)
@@ -109,6 +121,7 @@ class Orchestrator:
             "objective": settings.objective_label,
             "max_epochs": settings.max_epochs,
             "training_runs": settings.training_runs,
+            "early_stopping": self.early_stopping.describe() if self.early_stopping else None,
         }
         recorded = journal.metadata()
         if not recorded:
@@ -155,7 +168,7 @@ class Orchestrator:
             context = SearchContext(self.base_path, settings, self.strategy.name, self.strategy.seed, len(trials))
             for callback in self.callbacks:
                 callback.on_search_start(context)
-            while (reason := self._stop_reason(len(trials), deadline)) is None:
+            while (reason := self._stop_reason(trials, deadline)) is None:
                 suggestion = self.strategy.ask()
                 if suggestion is None:
                     reason = "the strategy has proposed every configuration"
@@ -182,10 +195,12 @@ class Orchestrator:
         log.info("%r", result)
         return result
 
-    def _stop_reason(self, finished: int, deadline: Optional[float]) -> Optional[str]:
+    def _stop_reason(self, finished: list[TrialRecord], deadline: Optional[float]) -> Optional[str]:
         budgets = self._settings.budgets
-        if budgets.trials is not None and finished >= budgets.trials:
+        if budgets.trials is not None and len(finished) >= budgets.trials:
             return f"{budgets.trials} runs done"
+        if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
+            return f"{budgets.epochs} epochs trained"
         if budgets.generations is not None and self.strategy.generations_completed >= budgets.generations:
             return f"{budgets.generations} generations done"
         if deadline is not None and time.monotonic() >= deadline:
@@ -203,7 +218,21 @@ class Orchestrator:
                     "resume with the same space, strategy and seed, or use a new base_path."
                 )
             self.strategy.tell(suggestion.trial_id, trial.objective)
+            self._inform_early_stopping(trial)
         return finished
+
+    def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
+        """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
+        if self.early_stopping is None:
+            return
+        by_loss = self._settings.optimization_value is OptimizationValue.DEV_LOSS
+        for run in trial.runs:
+            for epoch, value in enumerate(run.dev_losses if by_loss else run.dev_scores, start=1):
+                self.early_stopping.report(
+                    trial.number, run.run, epoch, to_objective(value, self._settings.optimization_value)
+                )
+        if finished:
+            self.early_stopping.finish(trial.number, trial.state is State.COMPLETED)
 
     def _run_trial(self, suggestion: Suggestion, runner: TrialRunner, deadline: Optional[float]) -> TrialRecord:
         previous = self._journal.trial(suggestion.trial_id)
@@ -215,6 +244,7 @@ class Orchestrator:
         trial.runs = [run for run in (previous.runs if previous else []) if run.state is State.COMPLETED]
         for run in trial.runs:
             run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
+        self._inform_early_stopping(trial, finished=False)
         self._journal.save_trial(trial)
         for callback in self.callbacks:
             callback.on_trial_start(trial)
@@ -227,15 +257,19 @@ class Orchestrator:
                 self._run_folder(trial.number, run_index),
                 seed=self.strategy.seed + run_index,
                 deadline=deadline,
+                early_stopping=self.early_stopping,
+                trial=trial.number,
             )
             trial.runs.append(run)
             self._journal.save_run(trial.number, run)
             if run.state is not State.COMPLETED:
                 break
         trial.summarize()
-        if trial.state is State.COMPLETED and trial.score is not None:
+        if trial.state.informs and trial.score is not None:
             trial.objective = to_objective(trial.score, self._settings.optimization_value)
         self._journal.save_trial(trial)
+        if self.early_stopping is not None and trial.state.finished:
+            self.early_stopping.finish(trial.number, trial.state is State.COMPLETED)
         log.info("trial %d %s: %s %s", trial.number, trial.state.value, self._settings.objective_label, trial.score)
         if trial.state is State.COMPLETED:
             self._keep_model_if_best(trial)

@@ -16,6 +16,7 @@ from flair.data import Corpus
 
 from flair_hpo import parameters as p
 from flair_hpo import search_spaces
+from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.hyperopt_expressions import from_hyperopt
 from flair_hpo.metrics import EvaluationMetric, OptimizationValue
@@ -116,8 +117,10 @@ class ParamSelector:
         search_strategy: Optional[SearchStrategy] = None,
         seed: Optional[int] = None,
         time_limit: Union[None, float, str, timedelta] = None,
+        early_stopping: Optional[EarlyStopping] = None,
     ) -> None:
         self.corpus = corpus
+        self.early_stopping = early_stopping
         self.base_path = Path(base_path)
         self.search_strategy = search_strategy if search_strategy is not None else TPESearch(seed=seed)
         self.time_limit = parse_duration(time_limit) if time_limit is not None else None
@@ -149,7 +152,9 @@ class ParamSelector:
         space.add_budget(p.Budget.RUNS, max_evals)
         if self.time_limit is not None:
             space.add_budget(p.Budget.TIME_IN_S, self.time_limit)
-        return Orchestrator(self.corpus, self.base_path, space, self.search_strategy).optimize()
+        return Orchestrator(
+            self.corpus, self.base_path, space, self.search_strategy, early_stopping=self.early_stopping
+        ).optimize()
 
 
 class SequenceTaggerParamSelector(ParamSelector):

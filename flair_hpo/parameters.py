@@ -118,6 +118,7 @@ class Budget(Enum):
     TIME_IN_S = "time_in_s"
     RUNS = "runs"
     GENERATIONS = "generations"
+    EPOCHS = "epochs"  # training epochs over all runs of all trials, as trained (early-stopped trials count less)
 
 
 EMBEDDING_TARGETS = (

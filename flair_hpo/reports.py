@@ -38,6 +38,11 @@ def _trial_block(trial: TrialRecord, settings: StudySettings) -> list[str]:
         lines.append(f"  error: {trial.error}")
     if trial.state is State.STOPPED:
         lines.append("  stopped: the time budget ran out while it trained; not used for selection")
+    if trial.state is State.STOPPED_EARLY:
+        epochs = ", ".join(str(run.epochs) for run in trial.runs)
+        lines.append(
+            f"  stopped early after epoch {epochs} (score of the epochs it reached); told to the strategy, not used for selection"
+        )
     return lines
 
 

@@ -15,11 +15,17 @@ class State(str, Enum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
-    STOPPED = "stopped"  # the time budget ran out while it trained
+    STOPPED = "stopped"  # the time budget ran out while it trained; it runs again on resume
+    STOPPED_EARLY = "stopped_early"  # an early-stopping rule judged it unpromising
 
     @property
     def finished(self) -> bool:
-        return self in (State.COMPLETED, State.FAILED)
+        return self in (State.COMPLETED, State.FAILED, State.STOPPED_EARLY)
+
+    @property
+    def informs(self) -> bool:
+        """Whether its score is told to the strategy."""
+        return self in (State.COMPLETED, State.STOPPED_EARLY)
 
 
 def mean_of_last(values: list[float], count: int = LAST_EPOCHS_SCORED) -> Optional[float]:
@@ -75,6 +81,8 @@ class TrialRecord:
             self.state, self.error = State.FAILED, f"run {failed.run}: {failed.error}"
         elif stopped is not None:
             self.state = State.STOPPED
+        elif any(run.state is State.STOPPED_EARLY for run in self.runs):
+            self.state = State.STOPPED_EARLY
         else:
             self.state = State.COMPLETED
         scores = [run.score for run in self.runs if run.score is not None]

@@ -61,7 +61,9 @@ class SearchSpace:
         """Limit the search; a later budget of the same kind replaces the earlier one."""
         if not isinstance(budget, Budget):
             raise ConfigurationError(f"budget must be one of {[b.name for b in Budget]}, but got {budget!r}.")
-        check_positive(f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS))
+        check_positive(
+            f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS, Budget.EPOCHS)
+        )
         self._budgets[budget] = value
 
     def add_evaluation_metric(self, metric: Any) -> None:
@@ -192,6 +194,7 @@ class SearchSpace:
             seconds=min(seconds) if seconds else None,
             trials=self._budgets.get(Budget.RUNS),  # type: ignore[arg-type]
             generations=self._budgets.get(Budget.GENERATIONS),  # type: ignore[arg-type]
+            epochs=self._budgets.get(Budget.EPOCHS),  # type: ignore[arg-type]
         )
         return StudySettings(
             task=self.task,

@@ -60,11 +60,13 @@ def parse_duration(value: Union[float, int, str, timedelta]) -> float:
 
 @dataclass
 class Budgets:
-    """Limits of one search; None means unlimited. Time counts per ``optimize()`` call, trials and generations in total."""
+    """Limits of one search; None means unlimited. Time counts per ``optimize()`` call; trials, generations and
+    epochs count over the whole search. Epochs are the ones actually trained, checked before each trial."""
 
     seconds: Optional[float] = None
     trials: Optional[int] = None
     generations: Optional[int] = None
+    epochs: Optional[int] = None
 
     def __post_init__(self) -> None:
         if self.seconds is not None:
@@ -73,9 +75,11 @@ class Budgets:
             check_positive("the budget of runs (trials)", self.trials, integer=True)
         if self.generations is not None:
             check_positive("the budget of generations", self.generations, integer=True)
+        if self.epochs is not None:
+            check_positive("the budget of epochs", self.epochs, integer=True)
 
     def is_unlimited(self) -> bool:
-        return self.seconds is None and self.trials is None and self.generations is None
+        return all(value is None for value in (self.seconds, self.trials, self.generations, self.epochs))
 
 
 @dataclass

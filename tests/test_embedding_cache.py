@@ -7,7 +7,6 @@ import copy
 import pytest
 from flair.data import Sentence
 from flair.embeddings import DocumentRNNEmbeddings, TransformerDocumentEmbeddings
-
 from hyperopt import hp
 
 from flair_hpo import Orchestrator

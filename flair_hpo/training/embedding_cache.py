@@ -126,6 +126,10 @@ class _Table:
     def in_memory(self) -> bool:
         return isinstance(self.vectors, torch.Tensor)
 
+    @property
+    def nbytes(self) -> int:
+        return int(self.vectors.shape[0] * self.vectors.shape[1] * 4)
+
     def rows(self, index: np.ndarray) -> torch.Tensor:
         if isinstance(self.vectors, torch.Tensor):
             return self.vectors[torch.from_numpy(index)]
@@ -173,7 +177,7 @@ class EmbeddingCache:
 
     @property
     def bytes_in_memory(self) -> int:
-        return sum(t.vectors.element_size() * t.vectors.nelement() for t in self._tables.values() if t.in_memory)  # type: ignore[union-attr]
+        return sum(table.nbytes for table in self._tables.values() if table.in_memory)
 
     def tables_in_memory(self) -> int:
         return sum(1 for table in self._tables.values() if table.in_memory)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flair.trainers.plugins import TrainerPlugin
 
+from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.metrics import EvaluationMetric
 
 
@@ -48,6 +49,29 @@ class ScoreRecorder(TrainerPlugin):
                 raise NonFiniteLoss(f"{name[0]} loss became {record.value} in epoch {record.global_step}")
             if name[0] == "dev":
                 self.dev_losses.append(float(record.value))
+
+
+class StoppedEarly(Exception):
+    """An early-stopping rule stopped the trial."""
+
+
+class EarlyStoppingPlugin(TrainerPlugin):
+    """Reports the objective after every epoch to an early-stopping rule and stops training when it says so.
+    Reads the values a :class:`ScoreRecorder` placed before it in the plugin list collected."""
+
+    def __init__(self, rule: EarlyStopping, trial: int, run: int, recorder: ScoreRecorder, by_loss: bool) -> None:
+        super().__init__()
+        self.rule, self.trial, self.run = rule, trial, run
+        self.recorder = recorder
+        self.by_loss = by_loss
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, **kw: Any) -> None:
+        values = self.recorder.dev_losses if self.by_loss else self.recorder.dev_scores
+        if values:
+            epoch = len(values)
+            if self.rule.report(self.trial, self.run, epoch, -values[-1] if self.by_loss else values[-1]):
+                raise StoppedEarly(f"{self.rule} stopped the trial after epoch {epoch}")
 
 
 class DeadlinePlugin(TrainerPlugin):

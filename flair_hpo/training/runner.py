@@ -19,6 +19,7 @@ from flair.data import Corpus, Sentence
 from flair.nn import Model
 from flair.trainers import ModelTrainer
 
+from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.metric_spec import CustomMetric
 from flair_hpo.metrics import OptimizationValue
 from flair_hpo.results import RunRecord, State, mean_of_last
@@ -26,7 +27,13 @@ from flair_hpo.settings import StudySettings, Task
 from flair_hpo.training.corpus_checks import sentences
 from flair_hpo.training.embedding_cache import EmbeddingCache, frozen_parts_in_eval_mode
 from flair_hpo.training.model_factory import build_model, training_arguments
-from flair_hpo.training.plugins import DeadlinePlugin, DeadlineReached, ScoreRecorder
+from flair_hpo.training.plugins import (
+    DeadlinePlugin,
+    DeadlineReached,
+    EarlyStoppingPlugin,
+    ScoreRecorder,
+    StoppedEarly,
+)
 
 log = logging.getLogger("flair_hpo")
 
@@ -161,22 +168,32 @@ class TrialRunner:
         seed: int,
         deadline: Optional[float] = None,
         plugins: Sequence[Any] = (),
+        early_stopping: Optional[EarlyStopping] = None,
+        trial: int = 0,
     ) -> RunRecord:
-        """Train and score one run; failures and the deadline are recorded, never raised. Ctrl-C is re-raised.
-        ``plugins`` are further trainer plugins; they see the run's scores through ``ScoreRecorder``."""
+        """Train and score one run; failures, the deadline and early stopping are recorded, never raised.
+        Ctrl-C is re-raised. ``plugins`` are further trainer plugins; ``early_stopping`` hears this run's
+        objective after every epoch as ``trial``'s."""
         recorder = ScoreRecorder(self.settings.metric, self.settings.label, self.settings.embeddings_storage_mode)
-        plugins = [recorder, *plugins] + ([DeadlinePlugin(deadline)] if deadline is not None else [])
+        by_loss = self.settings.optimization_value is OptimizationValue.DEV_LOSS
+        observers: list[Any] = [recorder, *plugins]
+        if early_stopping is not None:
+            observers.append(EarlyStoppingPlugin(early_stopping, trial, run, recorder, by_loss))
+        if deadline is not None:
+            observers.append(DeadlinePlugin(deadline))
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
         try:
             with _sigint_watch() as interrupted:
-                _, values = self.train(config, folder, seed, plugins)
+                _, values = self.train(config, folder, seed, observers)
             if interrupted[0]:
                 raise KeyboardInterrupt
             record.state, record.test_score = State.COMPLETED, values.get("test_score")
             record.model_path = folder / "final-model.pt" if self.save_models else None
         except DeadlineReached:
             record.state = State.STOPPED
+        except StoppedEarly:
+            record.state = State.STOPPED_EARLY
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
@@ -189,7 +206,6 @@ class TrialRunner:
                 torch.cuda.empty_cache()
         record.duration = time.monotonic() - started
         record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
-        by_loss = self.settings.optimization_value is OptimizationValue.DEV_LOSS
         record.score = mean_of_last(record.dev_losses if by_loss else record.dev_scores)
         if record.state is State.COMPLETED and record.score is None:
             record.state, record.error = State.FAILED, "no dev evaluation was recorded"

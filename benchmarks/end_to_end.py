@@ -1,0 +1,225 @@
+"""Real searches under one wall-clock budget: flair-hpo against an Optuna study written the way the
+reference tutorials write one (a hand-made flair objective reporting every epoch, ``MedianPruner``).
+
+Both search the same space with the same maximum of epochs per training, on the same corpus:
+- ``trec``: the TREC-6 slice of the tabular benchmark; pooled GloVe, a GloVe GRU or frozen MiniLM
+  document embeddings, learning rate, mini-batch size and optimizer;
+- ``wnut``: 30% of WNUT-17's training and half of its dev tweets (all test tweets); a GloVe BiLSTM(-CRF)
+  tagger with hidden size, CRF or not, dropout, learning rate and mini-batch size.
+Both score a training by the mean of its last three dev scores. Each trial's end time, dev score and
+test score go to a JSON file; ``end_to_end_report.py`` compares the files.
+
+    python benchmarks/end_to_end.py trec flair-hpo --seconds 300 --output results/trec-flair-hpo.json
+    python benchmarks/end_to_end.py trec optuna --seconds 300 --output results/trec-optuna.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "resources" / "scripts"))
+sys.path.insert(0, str(HERE / "tabular"))
+from local_data import GLOVE_50K, minilm_path, use_local_data  # noqa: E402
+
+MAX_EPOCHS = 9
+BATCH_SIZES = [8, 16, 32, 64]
+
+
+def load(dataset: str) -> tuple[Any, str]:
+    import flair
+
+    if dataset == "trec":
+        from space import load_corpus
+
+        return load_corpus(), "question_class"
+    from flair.datasets import WNUT_17
+
+    flair.set_seed(0)
+    corpus = WNUT_17()
+    corpus = corpus.downsample(0.3, downsample_dev=False, downsample_test=False)
+    corpus = corpus.downsample(0.5, downsample_train=False, downsample_test=False)
+    return corpus, "ner"
+
+
+def run_flair_hpo(dataset: str, corpus: Any, label_type: str, glove: Any, seconds: float, work: Path) -> list[dict]:
+    from flair_hpo import Orchestrator
+    from flair_hpo import parameters as p
+    from flair_hpo.callbacks import SearchCallback
+    from flair_hpo.early_stopping import SuccessiveHalving
+    from flair_hpo.search_spaces import SequenceTaggerSearchSpace, TextClassifierSearchSpace
+    from flair_hpo.search_strategies import TPESearch
+
+    if dataset == "trec":
+        space: Any = TextClassifierSearchSpace(label_type=label_type)
+        space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+        space.add_parameter(p.DocumentPoolEmbeddings.POOLING, options=["mean", "max"])
+        space.add_parameter(p.DocumentRNNEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+        space.add_parameter(p.DocumentRNNEmbeddings.HIDDEN_SIZE, options=[32, 64, 128, 256])
+        space.add_parameter(p.TransformerDocumentEmbeddings.MODEL, options=[minilm_path()])
+        space.add_parameter(p.TransformerDocumentEmbeddings.FINE_TUNE, options=[False])
+        space.add_parameter(p.ModelTrainer.OPTIMIZER, options=["SGD", "AdamW"])
+        space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=1e-3, high=1.0, log=True)
+    else:
+        space = SequenceTaggerSearchSpace(tag_type=label_type)
+        space.add_parameter(p.SequenceTagger.EMBEDDINGS, options=[[glove]])
+        space.add_parameter(p.SequenceTagger.HIDDEN_SIZE, options=[64, 128, 256])
+        space.add_parameter(p.SequenceTagger.USE_CRF, options=[True, False])
+        space.add_parameter(p.SequenceTagger.DROPOUT, low=0.0, high=0.5)
+        space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=1.0, log=True)
+    space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=BATCH_SIZES)
+    space.add_max_epochs_per_training_run(MAX_EPOCHS)
+    space.add_budget(p.Budget.TIME_IN_S, seconds)
+
+    trials: list[dict] = []
+    started = time.monotonic()
+
+    class Trace(SearchCallback):
+        def on_trial_end(self, trial: Any, best: Any) -> None:
+            trials.append(
+                {
+                    "end": time.monotonic() - started,
+                    "state": trial.state.value,
+                    "dev": trial.score if trial.state.value == "completed" else None,
+                    "test": trial.test_score,
+                    "epochs": trial.epochs,
+                    "parameters": trial.parameters,
+                }
+            )
+
+    strategy = TPESearch(seed=0)
+    Orchestrator(corpus, work, space, strategy, callbacks=[Trace()], early_stopping=SuccessiveHalving()).optimize()
+    return trials
+
+
+def run_optuna(dataset: str, corpus: Any, label_type: str, glove: Any, seconds: float, work: Path) -> list[dict]:
+    import flair
+    import optuna
+    import torch
+    from flair.embeddings import DocumentPoolEmbeddings, DocumentRNNEmbeddings, TransformerDocumentEmbeddings
+    from flair.models import SequenceTagger, TextClassifier
+    from flair.trainers import ModelTrainer
+    from flair.trainers.plugins import TrainerPlugin
+
+    class OptunaPruning(TrainerPlugin):
+        """Reports the dev score after every epoch and prunes, as the tutorials' trainer does."""
+
+        def __init__(self, trial: optuna.Trial) -> None:
+            super().__init__()
+            self.trial, self.scores = trial, []
+
+        @TrainerPlugin.hook
+        def metric_recorded(self, record: Any) -> None:
+            if tuple(record.name) == ("dev", "score"):
+                self.scores.append(float(record.value))
+                self.trial.report(float(record.value), len(self.scores))
+                if self.trial.should_prune():
+                    raise optuna.TrialPruned()
+
+    labels = corpus.make_label_dictionary(label_type, add_unk=dataset == "trec")
+
+    def objective(trial: optuna.Trial) -> float:
+        for sentence in corpus.get_all_sentences():
+            sentence.clear_embeddings()
+        if dataset == "trec":
+            kind = trial.suggest_categorical("document_embeddings", ["pool", "rnn", "minilm"])
+            if kind == "pool":
+                embeddings: Any = DocumentPoolEmbeddings(
+                    [glove], pooling=trial.suggest_categorical("pooling", ["mean", "max"])
+                )
+            elif kind == "rnn":
+                embeddings = DocumentRNNEmbeddings(
+                    [glove], hidden_size=trial.suggest_categorical("hidden", [32, 64, 128, 256])
+                )
+            else:
+                embeddings = TransformerDocumentEmbeddings(minilm_path(), fine_tune=False)
+            optimizer = getattr(torch.optim, trial.suggest_categorical("optimizer", ["SGD", "AdamW"]))
+            model: Any = TextClassifier(embeddings, label_type=label_type, label_dictionary=labels)
+            learning_rate = trial.suggest_float("learning_rate", 1e-3, 1.0, log=True)
+        else:
+            model = SequenceTagger(
+                hidden_size=trial.suggest_categorical("hidden_size", [64, 128, 256]),
+                embeddings=glove,
+                tag_dictionary=labels,
+                tag_type=label_type,
+                use_crf=trial.suggest_categorical("use_crf", [True, False]),
+                dropout=trial.suggest_float("dropout", 0.0, 0.5),
+            )
+            optimizer = torch.optim.SGD
+            learning_rate = trial.suggest_float("learning_rate", 0.01, 1.0, log=True)
+        pruning = OptunaPruning(trial)
+        result = ModelTrainer(model, corpus).train(
+            work / f"trial-{trial.number}",
+            learning_rate=learning_rate,
+            mini_batch_size=trial.suggest_categorical("mini_batch_size", BATCH_SIZES),
+            max_epochs=MAX_EPOCHS,
+            optimizer=optimizer,
+            plugins=[pruning],
+        )
+        trial.set_user_attr("test", result["test_score"])
+        return statistics.fmean(pruning.scores[-3:])
+
+    trials: list[dict] = []
+    started = time.monotonic()
+
+    def trace(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        trials.append(
+            {
+                "end": time.monotonic() - started,
+                "state": {"COMPLETE": "completed", "PRUNED": "stopped_early"}.get(trial.state.name, "failed"),
+                "dev": trial.value,
+                "test": trial.user_attrs.get("test"),
+                "epochs": len(trial.intermediate_values),
+                "parameters": trial.params,
+            }
+        )
+
+    flair.set_seed(0)
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=0), pruner=optuna.pruners.MedianPruner()
+    )
+    study.optimize(objective, timeout=seconds, callbacks=[trace], catch=(Exception,))
+    return trials
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", choices=["trec", "wnut"])
+    parser.add_argument("tool", choices=["flair-hpo", "optuna"])
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--search-folder", type=Path, help="where the search writes (default: a temporary folder)")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    work = Path(tempfile.mkdtemp(prefix=f"flair-hpo-e2e-{args.tool}-"))
+    use_local_data("trec_6", "wnut_17", cache=work / "flair")
+    from flair.embeddings import WordEmbeddings
+
+    corpus, label_type = load(args.dataset)
+    glove = WordEmbeddings(str(GLOVE_50K))
+    search = run_flair_hpo if args.tool == "flair-hpo" else run_optuna
+    trials = search(args.dataset, corpus, label_type, glove, args.seconds, args.search_folder or work / "search")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps({"dataset": args.dataset, "tool": args.tool, "seconds": args.seconds, "trials": trials}, indent=1)
+    )
+    completed = [t for t in trials if t["dev"] is not None and t["state"] == "completed"]
+    best = max(completed, key=lambda t: t["dev"]) if completed else None
+    print(
+        f"{args.tool} on {args.dataset}: {len(trials)} trials, best dev {best and best['dev']}, its test {best and best['test']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Replays searches on the recorded TREC-6 table: flair-hpo's strategies and early stopping against
+Optuna (TPE alone, with MedianPruner, with HyperbandPruner), hyperopt's ``fmin`` TPE, and random search.
+
+Each trial looks up the real learning curve of its configuration (one of the recorded seeds, drawn at
+random) and pays the recorded wall time of every epoch it trains; the simulated wall time of a search
+is the sum of those epoch costs. A configuration's quality is its score (mean of the last three dev
+accuracies) averaged over the recorded seeds; a search's incumbent is its completed trial with the best
+observed score. Reported over the repetitions, as median [first quartile, third quartile]:
+
+- time to target: simulated seconds until the incumbent's quality is within 0.5 points of the best
+  configuration's (searches that miss it within the budget count as the budget, and are counted);
+- regret at fixed budgets: best quality minus the incumbent's quality, in accuracy points.
+
+    python benchmarks/tabular/replay.py --repetitions 50 --budget 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from space import KEYS, MAX_EPOCHS, OPTIONS, TABLE, config_id  # noqa: E402
+
+from flair_hpo.distributions import Categorical  # noqa: E402
+from flair_hpo.early_stopping import EarlyStopping, Hyperband, MedianStopping, SuccessiveHalving  # noqa: E402
+from flair_hpo.results import mean_of_last  # noqa: E402
+from flair_hpo.search_strategies import EvolutionarySearch, RandomSearch, SearchStrategy, TPESearch  # noqa: E402
+from flair_hpo.space import Space  # noqa: E402
+
+TARGET_POINTS = 0.5
+
+
+@dataclass
+class Table:
+    curves: dict[tuple[int, int], list[tuple[float, float]]]  # (config, seed) -> [(dev score, seconds)] per epoch
+    quality: dict[int, float]
+    seeds: int
+
+    @classmethod
+    def load(cls, path: Path) -> Table:
+        curves: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+        with path.open() as handle:
+            for row in csv.DictReader(handle):
+                curves[(int(row["config"]), int(row["seed"]))].append((float(row["dev_score"]), float(row["seconds"])))
+        seeds = 1 + max(seed for _, seed in curves)
+        quality = {}
+        for config in {config for config, _ in curves}:
+            scores = [
+                mean_of_last([dev for dev, _ in curves[(config, seed)]])
+                if len(curves[(config, seed)]) == MAX_EPOCHS
+                else 0.0
+                for seed in range(seeds)
+            ]
+            quality[config] = statistics.fmean(score or 0.0 for score in scores)
+        return cls(dict(curves), quality, seeds)
+
+    @property
+    def best(self) -> float:
+        return max(self.quality.values())
+
+    @property
+    def full_training_seconds(self) -> float:
+        complete = [curve for curve in self.curves.values() if len(curve) == MAX_EPOCHS]
+        return statistics.fmean(sum(seconds for _, seconds in curve) for curve in complete)
+
+
+@dataclass
+class Search:
+    """The course of one simulated search: (simulated time, quality of the incumbent) at each improvement."""
+
+    table: Table
+    budget: float
+    rng: np.random.Generator
+    clock: float = 0.0
+    trials: int = 0
+    best_observed: Optional[float] = None
+    trace: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def over(self) -> bool:
+        return self.clock >= self.budget
+
+    def train(self, config: int, report: Callable[[int, float], bool]) -> tuple[str, Optional[float]]:
+        """Train a configuration epoch by epoch; ``report(epoch, dev score)`` returns True to stop it."""
+        curve = self.table.curves[(config, int(self.rng.integers(self.table.seeds)))]
+        self.trials += 1
+        scores: list[float] = []
+        state = "completed" if len(curve) == MAX_EPOCHS else "failed"
+        for epoch, (dev, seconds) in enumerate(curve, start=1):
+            self.clock += seconds
+            scores.append(dev)
+            if report(epoch, dev) and epoch < MAX_EPOCHS:
+                state = "stopped"
+                break
+        score = mean_of_last(scores)
+        if state == "completed" and score is not None and (self.best_observed is None or score > self.best_observed):
+            self.best_observed = score
+            self.trace.append((self.clock, self.table.quality[config]))
+        return state, (None if state == "failed" else score)
+
+    def quality_at(self, seconds: float) -> float:
+        reached = [quality for clock, quality in self.trace if clock <= seconds]
+        return reached[-1] if reached else 0.0
+
+    def time_to(self, target: float) -> Optional[float]:
+        return next((clock for clock, quality in self.trace if quality >= target), None)
+
+
+SPACE = Space({key: Categorical(list(range(len(OPTIONS[key])))) for key in KEYS})
+
+
+def flair_hpo_search(
+    make_strategy: Callable[[int], SearchStrategy], make_rule: Optional[Callable[[], EarlyStopping]]
+) -> Callable[[Search, int], None]:
+    def run(search: Search, repetition: int) -> None:
+        strategy = make_strategy(repetition)
+        strategy.make_configurations(SPACE)
+        rule = make_rule() if make_rule else None
+        if rule:
+            rule.bind(MAX_EPOCHS)
+        while not search.over and (suggestion := strategy.ask()) is not None:
+            number = suggestion.trial_id
+            state, score = search.train(
+                config_id(SPACE.decode(suggestion.point)),
+                lambda epoch, dev: rule.report(number, 0, epoch, dev) if rule else False,
+            )
+            strategy.tell(number, score)
+            if rule:
+                rule.finish(number, state == "completed")
+
+    return run
+
+
+def optuna_search(pruner_name: str) -> Callable[[Search, int], None]:
+    def run(search: Search, repetition: int) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        pruners = {
+            "none": optuna.pruners.NopPruner(),
+            "median": optuna.pruners.MedianPruner(),
+            "hyperband": optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3),
+        }
+        study = optuna.create_study(
+            direction="maximize", sampler=optuna.samplers.TPESampler(seed=repetition), pruner=pruners[pruner_name]
+        )
+        while not search.over:
+            trial = study.ask()
+            point = {key: trial.suggest_categorical(key, list(range(len(OPTIONS[key])))) for key in KEYS}
+
+            def report(epoch: int, dev: float) -> bool:
+                trial.report(dev, epoch)
+                return trial.should_prune()
+
+            state, score = search.train(config_id(point), report)
+            if state == "stopped":
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            elif state == "failed":
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, score)
+
+    return run
+
+
+def hyperopt_fmin(search: Search, repetition: int) -> None:
+    from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, tpe
+
+    def objective(point: dict[str, int]) -> dict[str, Any]:
+        state, score = search.train(config_id(point), lambda epoch, dev: False)
+        return {"status": STATUS_FAIL} if score is None else {"status": STATUS_OK, "loss": -score}
+
+    fmin(
+        objective,
+        {key: hp.choice(key, list(range(len(OPTIONS[key])))) for key in KEYS},
+        algo=tpe.suggest,
+        max_evals=100_000,
+        trials=Trials(),
+        rstate=np.random.default_rng(repetition),
+        early_stop_fn=lambda trials, *state: (search.over, state),
+        show_progressbar=False,
+    )
+
+
+CONTENDERS: dict[str, Callable[[Search, int], None]] = {
+    "flair-hpo TPE": flair_hpo_search(lambda seed: TPESearch(seed=seed), None),
+    "flair-hpo TPE + ASHA": flair_hpo_search(lambda seed: TPESearch(seed=seed), SuccessiveHalving),
+    "flair-hpo TPE + Hyperband": flair_hpo_search(lambda seed: TPESearch(seed=seed), Hyperband),
+    "flair-hpo TPE + median": flair_hpo_search(lambda seed: TPESearch(seed=seed), MedianStopping),
+    "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
+    "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),
+    "Optuna TPE": optuna_search("none"),
+    "Optuna TPE + MedianPruner": optuna_search("median"),
+    "Optuna TPE + HyperbandPruner": optuna_search("hyperband"),
+    "hyperopt fmin TPE": hyperopt_fmin,
+    "random search": flair_hpo_search(lambda seed: RandomSearch(seed=seed), None),
+}
+
+
+def quartiles(values: list[float]) -> str:
+    q1, q2, q3 = np.percentile(values, [25, 50, 75])
+    return f"{q2:.1f} [{q1:.1f}, {q3:.1f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repetitions", type=int, default=50)
+    parser.add_argument("--budget", type=float, default=40, help="in full trainings of the average configuration")
+    parser.add_argument("--only", nargs="*", help="contenders to run (default: all)")
+    args = parser.parse_args()
+    table = Table.load(TABLE)
+    unit = table.full_training_seconds
+    budget = args.budget * unit
+    target = table.best - TARGET_POINTS / 100
+    checkpoints = [args.budget / 4, args.budget / 2, args.budget]
+    print(
+        f"table: {len(table.quality)} configurations x {table.seeds} seeds; best quality {table.best * 100:.2f}; "
+        f"one full training {unit:.2f} s; budget {args.budget:g} trainings ({budget:.0f} s); "
+        f"target {target * 100:.2f}; {args.repetitions} repetitions\n"
+    )
+    print(
+        "| search | time to target (s) | reached | "
+        + " | ".join(f"regret after {c:g} trainings (points)" for c in checkpoints)
+        + " | trials | wall s |"
+    )
+    print("|---|---|---|" + "---|" * len(checkpoints) + "---|---|")
+    for name, run in CONTENDERS.items():
+        if args.only and name not in args.only:
+            continue
+        started = time.perf_counter()
+        searches = []
+        for repetition in range(args.repetitions):
+            search = Search(table, budget, np.random.default_rng(1_000_000 + repetition))
+            run(search, repetition)
+            searches.append(search)
+        times = [search.time_to(target) for search in searches]
+        reached = sum(t is not None for t in times)
+        regrets = [
+            quartiles([(table.best - search.quality_at(c * unit)) * 100 for search in searches]) for c in checkpoints
+        ]
+        trials = statistics.median(search.trials for search in searches)
+        print(
+            f"| {name} | {quartiles([t if t is not None else budget for t in times])} | {reached}/{len(searches)} | "
+            + " | ".join(regrets)
+            + f" | {trials:.0f} | {time.perf_counter() - started:.0f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
