@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "resources" / "scripts"))
 from end_to_end import load  # noqa: E402
 from end_to_end_report import best_known, time_to  # noqa: E402
+
 from local_data import use_local_data  # noqa: E402
 
 

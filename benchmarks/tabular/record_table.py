@@ -22,8 +22,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "resources" / "scripts"))
 sys.path.insert(0, str(HERE))
-from local_data import use_local_data  # noqa: E402
 from space import MAX_EPOCHS, TABLE, configurations, decode, load_corpus  # noqa: E402
+
+from local_data import use_local_data  # noqa: E402
 
 COLUMNS = ["config", "seed", "epoch", "dev_score", "dev_loss", "test_score", "seconds"]
 

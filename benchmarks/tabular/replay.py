@@ -133,7 +133,7 @@ def flair_hpo_search(
             number = suggestion.trial_id
             state, score = search.train(
                 config_id(SPACE.decode(suggestion.point)),
-                lambda epoch, dev: rule.report(number, 0, epoch, dev) if rule else False,
+                lambda epoch, dev, number=number: rule.report(number, 0, epoch, dev) if rule else False,
             )
             strategy.tell(number, score)
             if rule:
@@ -159,7 +159,7 @@ def optuna_search(pruner_name: str) -> Callable[[Search, int], None]:
             trial = study.ask()
             point = {key: trial.suggest_categorical(key, list(range(len(OPTIONS[key])))) for key in KEYS}
 
-            def report(epoch: int, dev: float) -> bool:
+            def report(epoch: int, dev: float, trial: optuna.Trial = trial) -> bool:
                 trial.report(dev, epoch)
                 return trial.should_prune()
 

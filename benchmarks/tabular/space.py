@@ -44,6 +44,7 @@ def values(point: dict[str, int]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def _glove() -> Any:
     from flair.embeddings import WordEmbeddings
+
     from local_data import GLOVE_50K
 
     return WordEmbeddings(str(GLOVE_50K))
