@@ -18,7 +18,14 @@ _EXPORTS = {
     "AutotuneResult": "flair_hpo.autotuning",
     "BestConfiguration": "flair_hpo.best_configuration",
     "ConfigurationError": "flair_hpo.errors",
+    "EmbeddingCache": "flair_hpo.training.embedding_cache",
     "EvaluationMetric": "flair_hpo.metrics",
+    "Hyperband": "flair_hpo.early_stopping",
+    "InProcessExecutor": "flair_hpo.executors",
+    "MedianStopping": "flair_hpo.early_stopping",
+    "RayExecutor": "flair_hpo.executors",
+    "SearchInProgressError": "flair_hpo.errors",
+    "SuccessiveHalving": "flair_hpo.early_stopping",
     "JournalMismatchError": "flair_hpo.errors",
     "OptimizationValue": "flair_hpo.metrics",
     "Orchestrator": "flair_hpo.orchestrator",
@@ -32,6 +39,8 @@ _EXPORTS = {
 }
 _MODULES = {
     "analysis",
+    "early_stopping",
+    "executors",
     "orchestrator",
     "param_selection",
     "parameters",

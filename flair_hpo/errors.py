@@ -9,3 +9,7 @@ class ConfigurationError(ValueError):
 
 class JournalMismatchError(ConfigurationError):
     """A journal in ``base_path`` was written by a different search."""
+
+
+class SearchInProgressError(ConfigurationError):
+    """Another search holds the same ``base_path``."""

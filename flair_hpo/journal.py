@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS trials (
 CREATE TABLE IF NOT EXISTS runs (
     trial INTEGER NOT NULL REFERENCES trials(number), run INTEGER NOT NULL, state TEXT NOT NULL,
     dev_scores TEXT NOT NULL, dev_losses TEXT NOT NULL, score REAL, test_score REAL, duration REAL, error TEXT,
-    PRIMARY KEY (trial, run)
+    node TEXT, PRIMARY KEY (trial, run)
 );
 """
 
@@ -67,10 +67,10 @@ class Journal:
     def save_run(self, trial_number: int, run: RunRecord) -> None:
         with self._connection:
             self._connection.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     trial_number, run.run, run.state.value, json.dumps(run.dev_scores), json.dumps(run.dev_losses),
-                    run.score, run.test_score, run.duration, run.error,
+                    run.score, run.test_score, run.duration, run.error, run.node,
                 ),
             )  # fmt: skip
 
@@ -78,19 +78,12 @@ class Journal:
         """All trials in order, each with its runs."""
         runs: dict[int, list[RunRecord]] = {}
         for row in self._connection.execute("SELECT * FROM runs ORDER BY trial, run"):
-            trial, run, state, dev_scores, dev_losses, score, test_score, duration, error = row
-            runs.setdefault(trial, []).append(
-                RunRecord(
-                    run,
-                    State(state),
-                    json.loads(dev_scores),
-                    json.loads(dev_losses),
-                    score,
-                    test_score,
-                    duration,
-                    error,
-                )
+            trial, run, state, dev_scores, dev_losses, score, test_score, duration, error, node = row
+            record = RunRecord(
+                run, State(state), json.loads(dev_scores), json.loads(dev_losses), score, test_score, duration, error
             )
+            record.node = node
+            runs.setdefault(trial, []).append(record)
         trials = []
         for row in self._connection.execute("SELECT * FROM trials ORDER BY number"):
             number, point, parameters, state, score, score_std, objective, test_score, duration, error = row

@@ -20,17 +20,19 @@ from flair_hpo.best_configuration import BEST_PARAMETERS_NAME, BestConfiguration
 from flair_hpo.callbacks import SearchCallback, SearchContext
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
+from flair_hpo.executors.base import Executor, Outcome, TrialJob
+from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.journal import JOURNAL_NAME, Journal
+from flair_hpo.locking import exclusive_use
 from flair_hpo.metrics import OptimizationValue, to_objective
 from flair_hpo.reports import PARAM_SELECTION_NAME, TRIALS_TABLE_NAME, write_param_selection, write_trials_table
-from flair_hpo.results import SearchResult, State, TrialRecord
+from flair_hpo.results import RunRecord, SearchResult, State, TrialRecord
 from flair_hpo.search_spaces import SearchSpace
 from flair_hpo.search_strategies.base import SearchStrategy, Suggestion
 from flair_hpo.settings import StudySettings
 from flair_hpo.space import Space
 from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
-from flair_hpo.training.runner import TrialRunner
 
 log = logging.getLogger("flair_hpo")
 
@@ -59,6 +61,9 @@ class Orchestrator:
     limit; False computes every embedding in every batch, as flair does.
     ``early_stopping``: a rule (:mod:`flair_hpo.early_stopping`) that stops unpromising trials after an epoch;
     a stopped trial is recorded with the scores it reached, told to the strategy, and never selected as best.
+    ``executor``: where trials train; the default trains them one at a time in this process, a
+    :class:`~flair_hpo.executors.RayExecutor` trains several at once on a Ray cluster. Only this process
+    writes the journal and the outputs.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class Orchestrator:
         callbacks: Sequence[SearchCallback] = (),
         embedding_cache: Union[bool, EmbeddingCache] = True,
         early_stopping: Optional[EarlyStopping] = None,
+        executor: Optional[Executor] = None,
     ) -> None:
         self.corpus = corpus
         self.base_path = Path(base_path)
@@ -87,6 +93,8 @@ class Orchestrator:
                 f"but got {early_stopping!r}."
             )
         self.early_stopping = early_stopping
+        self.executor = executor if executor is not None else InProcessExecutor()
+        self._rule: Any = None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
     # -- preparation: everything that can be wrong is found here --------------------------------
@@ -150,54 +158,71 @@ class Orchestrator:
         space, settings = self._prepare()
         started = time.monotonic()
         deadline = started + settings.budgets.seconds if settings.budgets.seconds is not None else None
-        runner = TrialRunner(self.corpus, settings, self.quiet_training, self.embedding_cache)
-        journal = self._open_journal(space, settings)
-        self._space, self._settings, self._journal = space, settings, journal
-        handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        try:
-            trials = self._replay(journal.trials())
-            log.info(
-                "search in %s: %s with seed %d, %d finished trials",
-                self.base_path,
-                self.strategy.name,
-                self.strategy.seed,
-                len(trials),
-            )
-            context = SearchContext(self.base_path, settings, self.strategy.name, self.strategy.seed, len(trials))
-            for callback in self.callbacks:
-                callback.on_search_start(context)
-            while (reason := self._stop_reason(trials, deadline)) is None:
-                suggestion = self.strategy.ask()
-                if suggestion is None:
-                    reason = "the strategy has proposed every configuration"
-                    break
-                trial = self._run_trial(suggestion, runner, deadline)
-                if trial.state is State.STOPPED:
-                    for callback in self.callbacks:
-                        callback.on_trial_end(trial, self._best(journal.trials()))
-                    reason = "the time budget ran out"
-                    break
-                trials.append(trial)
-                self.strategy.tell(suggestion.trial_id, trial.objective)
-                best = self._write_outputs().best
+        with exclusive_use(self.base_path):
+            journal = self._open_journal(space, settings)
+            self._space, self._settings, self._journal = space, settings, journal
+            handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(handler)
+            try:
+                self.executor.start(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
+                self._rule = self.executor.share_rule(self.early_stopping)
+                self._search(deadline)
+            finally:
+                self.executor.shutdown()
+                result = self.last_result = self._write_outputs()
+                journal.close()
+                log.removeHandler(handler)
+                handler.close()
                 for callback in self.callbacks:
-                    callback.on_trial_end(trial, best)
-            log.info("search ended: %s", reason)
-        finally:
-            result = self.last_result = self._write_outputs()
-            journal.close()
-            log.removeHandler(handler)
-            handler.close()
-            for callback in self.callbacks:
-                callback.on_search_end(result)
+                    callback.on_search_end(result)
         log.info("%r", result)
         return result
 
-    def _stop_reason(self, finished: list[TrialRecord], deadline: Optional[float]) -> Optional[str]:
+    def _search(self, deadline: Optional[float]) -> None:
+        """Keep up to ``max_concurrent_trials`` trials running until a budget ends or the strategy is exhausted."""
+        trials = self._replay(self._journal.trials())
+        log.info(
+            "search in %s: %s with seed %d, %d finished trials",
+            self.base_path,
+            self.strategy.name,
+            self.strategy.seed,
+            len(trials),
+        )
+        context = SearchContext(self.base_path, self._settings, self.strategy.name, self.strategy.seed, len(trials))
+        for callback in self.callbacks:
+            callback.on_search_start(context)
+        running: dict[int, TrialRecord] = {}
+        reason: Optional[str] = None
+        while True:
+            while reason is None and len(running) < self.executor.max_concurrent_trials:
+                reason = self._stop_reason(trials, deadline, running=len(running))
+                suggestion = self.strategy.ask() if reason is None else None
+                if reason is None and suggestion is None:
+                    reason = "the strategy has proposed every configuration"
+                if suggestion is not None:
+                    trial, job = self._start_trial(suggestion, deadline)
+                    running[trial.number] = trial
+                    self.executor.submit(job, self._rule)
+            if not running:
+                break
+            for number, outcome in self.executor.wait():
+                trial = self._finish_trial(running.pop(number), outcome)
+                if trial.state is State.STOPPED:
+                    reason = "the time budget ran out"
+                    for callback in self.callbacks:
+                        callback.on_trial_end(trial, self._best(self._journal.trials()))
+                    continue
+                trials.append(trial)
+                self.strategy.tell(trial.number, trial.objective)
+                best = self._write_outputs().best
+                for callback in self.callbacks:
+                    callback.on_trial_end(trial, best)
+        log.info("search ended: %s", reason)
+
+    def _stop_reason(self, finished: list[TrialRecord], deadline: Optional[float], running: int = 0) -> Optional[str]:
         budgets = self._settings.budgets
-        if budgets.trials is not None and len(finished) >= budgets.trials:
+        if budgets.trials is not None and len(finished) + running >= budgets.trials:
             return f"{budgets.trials} runs done"
         if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
             return f"{budgets.epochs} epochs trained"
@@ -223,18 +248,17 @@ class Orchestrator:
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
         """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
-        if self.early_stopping is None:
+        if self._rule is None:
             return
         by_loss = self._settings.optimization_value is OptimizationValue.DEV_LOSS
         for run in trial.runs:
             for epoch, value in enumerate(run.dev_losses if by_loss else run.dev_scores, start=1):
-                self.early_stopping.report(
-                    trial.number, run.run, epoch, to_objective(value, self._settings.optimization_value)
-                )
+                self._rule.report(trial.number, run.run, epoch, to_objective(value, self._settings.optimization_value))
         if finished:
-            self.early_stopping.finish(trial.number, trial.state is State.COMPLETED)
+            self._rule.finish(trial.number, trial.state is State.COMPLETED)
 
-    def _run_trial(self, suggestion: Suggestion, runner: TrialRunner, deadline: Optional[float]) -> TrialRecord:
+    def _start_trial(self, suggestion: Suggestion, deadline: Optional[float]) -> tuple[TrialRecord, TrialJob]:
+        """Journal a new trial (keeping completed runs of an interrupted one) and describe the runs it still needs."""
         previous = self._journal.trial(suggestion.trial_id)
         if previous is not None and previous.point != suggestion.point:
             raise JournalMismatchError(
@@ -248,28 +272,34 @@ class Orchestrator:
         self._journal.save_trial(trial)
         for callback in self.callbacks:
             callback.on_trial_start(trial)
-        config = self._space.decode(suggestion.point)
         log.info("trial %d: %s", trial.number, ", ".join(f"{k}={v}" for k, v in trial.parameters.items()))
-        for run_index in range(len(trial.runs), self._settings.training_runs):
-            run = runner.run(
-                config,
-                run_index,
-                self._run_folder(trial.number, run_index),
-                seed=self.strategy.seed + run_index,
-                deadline=deadline,
-                early_stopping=self.early_stopping,
-                trial=trial.number,
-            )
-            trial.runs.append(run)
+        runs = [
+            (index, self._run_folder(trial.number, index), self.strategy.seed + index)
+            for index in range(len(trial.runs), self._settings.training_runs)
+        ]
+        seconds_left = deadline - time.monotonic() if deadline is not None else None
+        return trial, TrialJob(trial.number, self._space.decode(suggestion.point), runs, seconds_left)
+
+    def _save_run(self, trial_number: int, run: RunRecord) -> None:
+        self._journal.save_run(trial_number, run)
+
+    def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
+        """Journal a trial's runs and result, and keep its weights if it is the best so far."""
+        if isinstance(outcome, str):
+            trial.runs.append(RunRecord(len(trial.runs), State.FAILED, error=outcome))
+        else:
+            for run in outcome:
+                if run.model_path is None and run.state is State.COMPLETED:
+                    run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
+                trial.runs.append(run)
+        for run in trial.runs:
             self._journal.save_run(trial.number, run)
-            if run.state is not State.COMPLETED:
-                break
         trial.summarize()
         if trial.state.informs and trial.score is not None:
             trial.objective = to_objective(trial.score, self._settings.optimization_value)
         self._journal.save_trial(trial)
-        if self.early_stopping is not None and trial.state.finished:
-            self.early_stopping.finish(trial.number, trial.state is State.COMPLETED)
+        if self._rule is not None and trial.state.finished:
+            self._rule.finish(trial.number, trial.state is State.COMPLETED)
         log.info("trial %d %s: %s %s", trial.number, trial.state.value, self._settings.objective_label, trial.score)
         if trial.state is State.COMPLETED:
             self._keep_model_if_best(trial)

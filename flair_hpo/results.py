@@ -46,6 +46,7 @@ class RunRecord:
     duration: float = 0.0
     error: Optional[str] = None
     model_path: Optional[Path] = None
+    node: Optional[str] = None  # the Ray node that trained it; None in the search's own process
 
     @property
     def epochs(self) -> int:

@@ -232,11 +232,11 @@ def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp
     calls: list[int] = []
     original = TrialRunner.run
 
-    def interrupt_third_trial(self, config, run, folder, seed, deadline=None):
+    def interrupt_third_trial(self, config, run, folder, seed, deadline=None, **options):
         calls.append(int(folder.parent.name))
         if int(folder.parent.name) == 2:
             raise KeyboardInterrupt
-        return original(self, config, run, folder, seed, deadline)
+        return original(self, config, run, folder, seed, deadline, **options)
 
     monkeypatch.setattr(TrialRunner, "run", interrupt_third_trial)
     with pytest.raises(KeyboardInterrupt):

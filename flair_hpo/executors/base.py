@@ -1,0 +1,91 @@
+"""The interface of executors: start, submit trial jobs, wait for finished ones, shut down.
+
+Only the orchestrator (the driver) journals, tells strategies and writes outputs; executors just train.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from flair_hpo.results import RunRecord, State
+
+if TYPE_CHECKING:
+    from flair.data import Corpus
+
+    from flair_hpo.settings import StudySettings
+    from flair_hpo.training.embedding_cache import EmbeddingCache
+    from flair_hpo.training.runner import TrialRunner
+
+
+@dataclass
+class TrialJob:
+    """The training runs still to do for one trial."""
+
+    number: int
+    config: dict[str, Any]
+    runs: list[tuple[int, Path, int]]  # (run index, folder, seed)
+    seconds_left: Optional[float] = None  # until the search's time budget ends, when there is one
+    submitted: float = field(default_factory=time.monotonic)
+
+
+Outcome = Union[list[RunRecord], str]  # the runs, or why the trial could not be run at all
+
+
+def execute(
+    runner: TrialRunner,
+    job: TrialJob,
+    early_stopping: Any = None,
+    on_run: Optional[Callable[[RunRecord], None]] = None,
+    node: Optional[str] = None,
+) -> list[RunRecord]:
+    """Train a job's runs one after the other; stop at the first run that does not complete."""
+    deadline = time.monotonic() + job.seconds_left if job.seconds_left is not None else None
+    records = []
+    for run_index, folder, seed in job.runs:
+        record = runner.run(
+            job.config, run_index, folder, seed, deadline, early_stopping=early_stopping, trial=job.number
+        )
+        record.node = node
+        records.append(record)
+        if on_run is not None:
+            on_run(record)
+        if record.state is not State.COMPLETED:
+            break
+    return records
+
+
+class Executor(ABC):
+    """Runs trial jobs; ``max_concurrent_trials`` of them at a time."""
+
+    max_concurrent_trials: int = 1
+
+    @abstractmethod
+    def start(
+        self,
+        corpus: Corpus,
+        settings: StudySettings,
+        quiet: bool,
+        embedding_cache: Optional[EmbeddingCache],
+        on_run: Callable[[int, RunRecord], None],
+    ) -> None:
+        """Get ready to run trials of one search (before any training starts; bad settings raise here)."""
+
+    def share_rule(self, rule: Any) -> Any:
+        """The early-stopping rule as the workers reach it."""
+        return rule
+
+    @abstractmethod
+    def submit(self, job: TrialJob, early_stopping: Any) -> None:
+        """Start a job."""
+
+    @abstractmethod
+    def wait(self) -> list[tuple[int, Outcome]]:
+        """Block until at least one submitted job has finished; their trial numbers and outcomes."""
+
+    def shutdown(self) -> None:
+        """Stop whatever still runs and let go of resources."""

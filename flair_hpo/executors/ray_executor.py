@@ -1,0 +1,298 @@
+"""Trials in parallel on a Ray cluster (``pip install 'flair-hpo[ray]'``).
+
+The corpus and the embedding objects of the search space are put into Ray's object store once; each
+worker process reads them once and keeps them, with its own trial runner, for every later trial. A
+trial whose worker dies is retried by Ray up to ``trial_retries`` times, then recorded as failed; a
+trial running longer than ``trial_timeout`` seconds is cancelled and recorded as failed. Early
+stopping decisions are taken by one actor that holds the rule, so all workers share one history.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import torch
+
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
+from flair_hpo.optional import require
+from flair_hpo.results import RunRecord
+from flair_hpo.settings import check_positive
+
+if TYPE_CHECKING:
+    from flair.data import Corpus
+
+    from flair_hpo.settings import StudySettings
+    from flair_hpo.training.embedding_cache import EmbeddingCache
+
+log = logging.getLogger("flair_hpo")
+
+OBJECT_STORE_BYTES = 512 * 1024**2
+_RESOURCE_NAMES = {"cpu", "gpu"}
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Stands in a configuration for an object put into Ray's object store once."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    corpus: list[Any]  # [ObjectRef]: nested, so Ray hands the reference, not a fresh copy, to each task
+    settings: StudySettings
+    quiet: bool
+    cache_folder: Optional[Path]
+    cache_memory_limit: Optional[int]
+    shared: list[Any]  # [ObjectRef] of the shared embedding objects
+
+
+_worker_state: dict[str, Any] = {}  # per worker process: the runner and the shared objects it has read
+
+
+def _worker_runner(setup: _WorkerSetup) -> Any:
+    import ray
+
+    from flair_hpo.training.embedding_cache import EmbeddingCache
+    from flair_hpo.training.runner import TrialRunner
+
+    key = setup.corpus[0].hex()
+    if _worker_state.get("key") != key:
+        corpus = ray.get(setup.corpus[0])
+        cache = EmbeddingCache(setup.cache_folder, setup.cache_memory_limit) if setup.cache_folder else None
+        _worker_state.clear()
+        _worker_state.update(key=key, runner=TrialRunner(corpus, setup.settings, setup.quiet, cache), shared={})
+    return _worker_state["runner"]
+
+
+def _restore(value: Any, setup: _WorkerSetup) -> Any:
+    import ray
+
+    if isinstance(value, _Shared):
+        shared = _worker_state["shared"]
+        if value.index not in shared:
+            shared[value.index] = ray.get(setup.shared[value.index])
+        return shared[value.index]
+    if isinstance(value, list):
+        return [_restore(item, setup) for item in value]
+    return value
+
+
+def _run_trial(setup: _WorkerSetup, job: TrialJob, early_stopping: Any) -> list[RunRecord]:
+    """The body of the remote task."""
+    import ray
+
+    runner = _worker_runner(setup)
+    job.config = {key: _restore(value, setup) for key, value in job.config.items()}
+    return execute(runner, job, early_stopping, node=ray.get_runtime_context().get_node_id())
+
+
+class _RuleHolder:
+    """The actor holding the search's early-stopping rule."""
+
+    def __init__(self, rule: Any) -> None:
+        self.rule = rule
+
+    def report(self, trial: int, run: int, epoch: int, value: float) -> bool:
+        return bool(self.rule.report(trial, run, epoch, value))
+
+    def finish(self, trial: int, completed: bool) -> None:
+        self.rule.finish(trial, completed)
+
+
+class RemoteRule:
+    """An early-stopping rule living in a Ray actor, with the rule's own methods."""
+
+    def __init__(self, actor: Any, description: str) -> None:
+        self.actor = actor
+        self.description = description
+
+    def report(self, trial: int, run: int, epoch: int, value: float) -> bool:
+        import ray
+
+        return bool(ray.get(self.actor.report.remote(trial, run, epoch, value)))
+
+    def finish(self, trial: int, completed: bool) -> None:
+        import ray
+
+        ray.get(self.actor.finish.remote(trial, completed))
+
+    def describe(self) -> str:
+        return self.description
+
+    def __repr__(self) -> str:
+        return self.description
+
+
+class RayExecutor(Executor):
+    """Runs trials as Ray tasks.
+
+    ``address``: None starts a private local cluster; ``"auto"`` joins the cluster started on this machine
+    with ``ray start``; ``"host:port"`` joins that cluster. ``resources_per_trial``: Ray resources one trial
+    holds, e.g. ``{"cpu": 1, "gpu": 1}`` (one trial per GPU on a multi-GPU machine).
+    ``max_concurrent_trials``: default, as many as the cluster's resources allow.
+    """
+
+    def __init__(
+        self,
+        address: Optional[str] = None,
+        resources_per_trial: Optional[dict[str, float]] = None,
+        max_concurrent_trials: Optional[int] = None,
+        trial_retries: int = 2,
+        trial_timeout: Optional[float] = None,
+        num_cpus: Optional[int] = None,
+    ) -> None:
+        self.ray = require("ray", extra="ray")
+        resources = dict(resources_per_trial or {"cpu": 1})
+        unknown = sorted(set(resources) - _RESOURCE_NAMES)
+        if unknown:
+            raise ConfigurationError(
+                f"resources_per_trial names {unknown}; valid resources are {sorted(_RESOURCE_NAMES)}."
+            )
+        for name, amount in resources.items():
+            check_positive(f"resources_per_trial[{name!r}]", amount)
+        if max_concurrent_trials is not None:
+            check_positive("max_concurrent_trials", max_concurrent_trials, integer=True)
+        if isinstance(trial_retries, bool) or not isinstance(trial_retries, int) or trial_retries < 0:
+            raise ConfigurationError(f"trial_retries must be a whole number of at least 0, but got {trial_retries!r}.")
+        if trial_timeout is not None:
+            check_positive("trial_timeout", trial_timeout)
+        self.address = address
+        self.resources = resources
+        self.requested_concurrency = max_concurrent_trials
+        self.trial_retries = trial_retries
+        self.trial_timeout = trial_timeout
+        self.num_cpus = num_cpus
+        self._running: dict[Any, tuple[int, float]] = {}  # task reference -> (trial number, start time)
+
+    # -- the cluster ---------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        ray = self.ray
+        self._owns_cluster = False
+        if ray.is_initialized():
+            return
+        try:
+            if self.address is None:
+                ray.init(
+                    num_cpus=self.num_cpus,
+                    object_store_memory=OBJECT_STORE_BYTES,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
+                self._owns_cluster = True
+            else:
+                ray.init(address=self.address, log_to_driver=False, configure_logging=False)
+        except Exception as error:  # ConnectionError, RuntimeError, TimeoutError: none is meant to reach the user as is
+            raise ConfigurationError(
+                f"no Ray cluster answers at address {self.address!r}: {error}. Start one with 'ray start --head', "
+                "pass address='auto' to join the one on this machine, or leave address out to start a private one."
+            ) from None
+
+    def _concurrency(self) -> int:
+        available = self.ray.cluster_resources()
+        fits = [int(available.get(name.upper(), 0) // amount) for name, amount in self.resources.items()]
+        capacity = min(fits) if fits else 1
+        if capacity < 1:
+            raise ConfigurationError(
+                f"the Ray cluster ({ {k: v for k, v in available.items() if k in ('CPU', 'GPU')} }) cannot hold one trial "
+                f"with resources_per_trial={self.resources}."
+            )
+        return min(capacity, self.requested_concurrency or capacity)
+
+    def start(
+        self,
+        corpus: Corpus,
+        settings: StudySettings,
+        quiet: bool,
+        embedding_cache: Optional[EmbeddingCache],
+        on_run: Callable[[int, RunRecord], None],
+    ) -> None:
+        self._connect()
+        self.max_concurrent_trials = self._concurrency()
+        ray = self.ray
+        self._shared_ids: dict[int, int] = {}
+        self._shared: list[Any] = []
+        self._setup = _WorkerSetup(
+            corpus=[ray.put(corpus)],
+            settings=settings,
+            quiet=quiet,
+            cache_folder=embedding_cache.folder if embedding_cache else None,
+            cache_memory_limit=embedding_cache.memory_limit if embedding_cache else None,
+            shared=self._shared,
+        )
+        options: dict[str, Any] = {"num_cpus": self.resources.get("cpu", 1), "max_retries": self.trial_retries}
+        if "gpu" in self.resources:
+            options["num_gpus"] = self.resources["gpu"]
+        self._task = ray.remote(_run_trial).options(**options)
+        log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
+
+    def share_rule(self, rule: Any) -> Any:
+        if rule is None:
+            return None
+        actor = self.ray.remote(_RuleHolder).options(num_cpus=0).remote(rule)
+        return RemoteRule(actor, rule.describe())
+
+    # -- trials --------------------------------------------------------------------------------
+
+    def _share(self, value: Any) -> Any:
+        """Embedding objects go into the object store once; the configuration carries a stand-in."""
+        if isinstance(value, list):
+            return [self._share(item) for item in value]
+        if isinstance(value, torch.nn.Module):
+            if id(value) not in self._shared_ids:
+                self._shared_ids[id(value)] = len(self._shared)
+                self._shared.append(self.ray.put(value))
+            return _Shared(self._shared_ids[id(value)])
+        return value
+
+    def submit(self, job: TrialJob, early_stopping: Any) -> None:
+        job.config = {key: self._share(value) for key, value in job.config.items()}
+        reference = self._task.remote(self._setup, job, early_stopping)
+        self._running[reference] = (job.number, time.monotonic())
+
+    def wait(self) -> list[tuple[int, Outcome]]:
+        ray = self.ray
+        while True:
+            ready, _ = ray.wait(list(self._running), num_returns=1, timeout=1.0)
+            finished: list[tuple[int, Outcome]] = []
+            for reference in ready:
+                number, _ = self._running.pop(reference)
+                try:
+                    finished.append((number, ray.get(reference)))
+                except ray.exceptions.RayError as error:
+                    reason = f"{type(error).__name__} after {self.trial_retries} retries: {str(error).splitlines()[0]}"
+                    log.warning("trial %d could not be run: %s", number, reason)
+                    finished.append((number, reason))
+            finished += self._cancel_overdue()
+            if finished:
+                return finished
+
+    def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
+        if self.trial_timeout is None:
+            return []
+        overdue = [
+            (ref, n) for ref, (n, started) in self._running.items() if time.monotonic() - started > self.trial_timeout
+        ]
+        for reference, number in overdue:
+            self.ray.cancel(reference, force=True)
+            del self._running[reference]
+            log.warning("trial %d ran longer than %.0f s and was cancelled", number, self.trial_timeout)
+        return [
+            (number, f"cancelled after running longer than trial_timeout={self.trial_timeout:g} s")
+            for _, number in overdue
+        ]
+
+    def shutdown(self) -> None:
+        for reference in list(self._running):
+            self.ray.cancel(reference, force=True)
+        self._running.clear()
+        if getattr(self, "_owns_cluster", False):
+            self.ray.shutdown()
