@@ -115,6 +115,7 @@ class Orchestrator:
         if self.early_stopping is not None:
             self.early_stopping.bind(settings.max_epochs)
         settings.label_type = resolve_label_type(self.corpus, settings.label_type)
+        self.executor.connect()
         prepare_base_path(self.base_path)
         ensure_dev_split(self.corpus, self.strategy.seed)
         return space, settings

@@ -64,6 +64,9 @@ class Executor(ABC):
 
     max_concurrent_trials: int = 1
 
+    def connect(self) -> None:
+        """Check that trials can run at all; called before anything is written."""
+
     @abstractmethod
     def start(
         self,

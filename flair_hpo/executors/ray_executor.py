@@ -173,7 +173,7 @@ class RayExecutor(Executor):
 
     # -- the cluster ---------------------------------------------------------------------------
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
         ray = self.ray
         self._owns_cluster = False
         if ray.is_initialized():
@@ -215,7 +215,7 @@ class RayExecutor(Executor):
         embedding_cache: Optional[EmbeddingCache],
         on_run: Callable[[int, RunRecord], None],
     ) -> None:
-        self._connect()
+        self.connect()
         self.max_concurrent_trials = self._concurrency()
         ray = self.ray
         self._shared_ids: dict[int, int] = {}

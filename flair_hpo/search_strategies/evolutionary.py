@@ -1,5 +1,8 @@
 """Generational evolutionary search: tournament selection, uniform crossover, per-gene mutation and
-elitism. A point is never evaluated twice; elites carry their scores into the next generation."""
+elitism. A point is never evaluated twice; elites carry their scores into the next generation.
+
+Asked for more points than a generation has while some are still running (a parallel search), it does
+not wait for the slowest member: it breeds from the best ``population_size`` trials finished so far."""
 
 from __future__ import annotations
 
@@ -66,9 +69,13 @@ class EvolutionarySearch(SearchStrategy):
             self._start_next_generation()
         if self._queue:
             return self._queue.pop(0)
-        if self._pending:  # asked for more than a generation at once: breed from what is known
-            return self._breed() if self._generation else self._sample_unseen()
+        if self._pending:  # members still running: breed from the best finished so far instead of waiting
+            return self._breed(self._best_known()) if self._generation else self._sample_unseen()
         return None
+
+    def _best_known(self) -> list[Member]:
+        known = {self.space.point_id(point): (point, score) for point, score in self._parents + self._generation}
+        return sorted(known.values(), key=lambda member: member[1], reverse=True)[: self.population_size]
 
     def _observe(self, trial_id: int, point: Point, objective: Optional[float]) -> None:
         self._generation.append((point, FAILED if objective is None else objective))
@@ -80,7 +87,7 @@ class EvolutionarySearch(SearchStrategy):
         elites = parents[: self.elitism]
         self._generation = list(elites)
         self._parents = parents
-        self._queue = self._fill(self.population_size - len(elites), self._breed)
+        self._queue = self._fill(self.population_size - len(elites), lambda: self._breed(parents))
 
     def _fill(self, count: int, make: Callable[[], Optional[Point]]) -> list[Point]:
         members: list[Point] = []
@@ -92,9 +99,8 @@ class EvolutionarySearch(SearchStrategy):
             members.append(point)
         return members
 
-    def _breed(self) -> Optional[Point]:
+    def _breed(self, parents: list[Member]) -> Optional[Point]:
         """A child that was never evaluated, or a random unseen point when breeding keeps repeating."""
-        parents = self._parents or sorted(self._generation, key=lambda member: member[1], reverse=True)
         for _ in range(UNSEEN_ATTEMPTS):
             child = self._mutate(self._crossover(self._tournament(parents), self._tournament(parents)))
             if self.space.point_id(child) not in self._seen:

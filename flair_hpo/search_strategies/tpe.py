@@ -63,7 +63,11 @@ def hyperopt_space(space: Space) -> dict[str, Any]:
 
 
 class TPESearch(SearchStrategy):
-    """hyperopt's TPE: ``n_startup_trials`` random points, then points where good trials are dense."""
+    """hyperopt's TPE: ``n_startup_trials`` random points, then points where good trials are dense.
+
+    Trials still running (a parallel search) are in hyperopt's trial list with an infinite loss, so TPE
+    counts them among the bad results (a constant liar) and looks elsewhere instead of proposing the same
+    region again; failed trials count the same way."""
 
     def __init__(
         self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None
