@@ -10,6 +10,7 @@ stopping decisions are taken by one actor that holds the rule, so all workers sh
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("flair_hpo")
 
 OBJECT_STORE_BYTES = 512 * 1024**2
+CONNECT_SECONDS = 5.0
 _RESOURCE_NAMES = {"cpu", "gpu"}
 
 
@@ -130,6 +132,17 @@ class RemoteRule:
         return self.description
 
 
+def _check_answers(address: str) -> None:
+    """Ray waits minutes for a cluster that is not there; a plain connection attempt says so at once."""
+    if address == "auto" or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConnectionError("an address looks like 'host:port', 'auto' or 'ray://host:port'")
+    with socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS):
+        pass
+
+
 class RayExecutor(Executor):
     """Runs trials as Ray tasks.
 
@@ -189,6 +202,7 @@ class RayExecutor(Executor):
                 )
                 self._owns_cluster = True
             else:
+                _check_answers(self.address)
                 ray.init(address=self.address, log_to_driver=False, configure_logging=False)
         except Exception as error:  # ConnectionError, RuntimeError, TimeoutError: none is meant to reach the user as is
             raise ConfigurationError(

@@ -1,0 +1,162 @@
+"""Trials on real Ray clusters: a private local one, and two nodes on this machine's loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+ray = pytest.importorskip("ray")
+from ray import cloudpickle  # noqa: E402
+
+from flair_hpo import Orchestrator  # noqa: E402
+from flair_hpo import parameters as p  # noqa: E402
+from flair_hpo.callbacks import SearchCallback  # noqa: E402
+from flair_hpo.errors import ConfigurationError  # noqa: E402
+from flair_hpo.executors import RayExecutor  # noqa: E402
+from flair_hpo.journal import Journal  # noqa: E402
+from flair_hpo.search_spaces import TextClassifierSearchSpace  # noqa: E402
+from flair_hpo.search_strategies import GridSearch  # noqa: E402
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
+
+
+class DyingOptimizer(torch.optim.SGD):
+    """Kills the worker process that trains with it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        os._exit(3)
+
+
+class HangingOptimizer(torch.optim.SGD):
+    """Never returns."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        time.sleep(3600)
+
+
+class Timeline(SearchCallback):
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, float]] = []
+
+    def on_trial_start(self, trial) -> None:
+        self.events.append(("start", trial.number, time.monotonic()))
+
+    def on_trial_end(self, trial, best) -> None:
+        self.events.append(("end", trial.number, time.monotonic()))
+
+    def overlapped(self) -> bool:
+        running, most = 0, 0
+        for kind, _, _ in sorted(self.events, key=lambda event: event[2]):
+            running += 1 if kind == "start" else -1
+            most = max(most, running)
+        return most > 1
+
+
+def _space(glove, optimizers: list, learning_rates: tuple = (0.05, 0.2)) -> TextClassifierSearchSpace:
+    space = TextClassifierSearchSpace(label_type="question_class")
+    space.add_max_epochs_per_training_run(1)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+    space.add_parameter(p.ModelTrainer.OPTIMIZER, options=optimizers)
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=list(learning_rates))
+    return space
+
+
+@pytest.fixture
+def local_ray():
+    yield
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+def test_trials_train_in_parallel_on_a_local_cluster(trec, glove, tmp_path, local_ray) -> None:
+    timeline = Timeline()
+    executor = RayExecutor(num_cpus=2)
+    result = Orchestrator(
+        trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(seed=0), callbacks=[timeline], executor=executor
+    ).optimize()
+    assert executor.max_concurrent_trials == 2
+    assert [t.state.value for t in result.trials] == ["completed"] * 4
+    assert timeline.overlapped()  # two trials trained at the same time
+    journalled = Journal(tmp_path / "journal.sqlite", read_only=True).trials()
+    assert all(run.node for trial in journalled for run in trial.runs)
+    assert (tmp_path / "best-model.pt").exists() and result.best is not None
+    assert len(executor._shared) == 1  # GloVe went into the object store once for all four trials
+
+
+def test_a_dying_worker_is_retried_then_its_trial_fails_and_a_hanging_trial_is_cancelled(
+    trec, glove, tmp_path, local_ray
+) -> None:
+    executor = RayExecutor(num_cpus=2, trial_retries=1, trial_timeout=45)
+    result = Orchestrator(
+        trec,
+        tmp_path,
+        _space(glove, ["SGD", DyingOptimizer, HangingOptimizer], learning_rates=(0.1,)),
+        GridSearch(seed=0),
+        executor=executor,
+    ).optimize()
+    outcomes = [(t.parameters["optimizer"], t.state.value, t.error or "") for t in result.trials]
+    assert [state for name, state, _ in outcomes if "SGD" in name] == ["completed"]
+    assert all("WorkerCrashedError after 1 retries" in error for name, _, error in outcomes if "Dying" in name)
+    assert all("trial_timeout=45" in error for name, _, error in outcomes if "Hanging" in name)
+    assert result.best is not None and "SGD" in result.best.parameters["optimizer"]
+
+
+def test_an_address_nobody_answers_is_an_error_before_anything_is_written(trec, glove, tmp_path, local_ray) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigurationError, match=f"no Ray cluster answers at address '127.0.0.1:{port}'"):
+        Orchestrator(
+            trec,
+            tmp_path / "out",
+            _space(glove, ["SGD"]),
+            GridSearch(seed=0),
+            executor=RayExecutor(f"127.0.0.1:{port}"),
+        ).optimize()
+    assert not (tmp_path / "out").exists()
+
+
+def _ray_start(*arguments: str) -> None:
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", *arguments]
+    command += ["--num-cpus=1", "--object-store-memory=200000000"]
+    subprocess.run(
+        command, env={**os.environ, "RAY_AUTH_MODE": "disabled"}, check=True, capture_output=True, timeout=120
+    )
+
+
+@pytest.fixture
+def two_nodes(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # nodes on one machine's loopback, no token to share
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    temp = tmp_path / "ray"
+    try:
+        _ray_start("--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false")
+        _ray_start(f"--address={address}", "--node-ip-address=127.0.0.1")
+        yield address
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        subprocess.run(
+            [sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120
+        )
+        del temp
+
+
+def test_trials_run_on_both_nodes_of_a_two_node_cluster(trec, glove, tmp_path, two_nodes) -> None:
+    executor = RayExecutor(address=two_nodes)
+    result = Orchestrator(
+        trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(seed=0), executor=executor
+    ).optimize()
+    assert len(ray.nodes()) == 2 and executor.max_concurrent_trials == 2
+    assert [t.state.value for t in result.trials] == ["completed"] * 4
+    nodes = {run.node for trial in Journal(tmp_path / "journal.sqlite", read_only=True).trials() for run in trial.runs}
+    assert nodes == {node["NodeID"] for node in ray.nodes()}
