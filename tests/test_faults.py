@@ -1,0 +1,143 @@
+"""Faults survived: SIGKILL at random moments, two searches on one base_path, a crash inside a journal write."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flair_hpo.errors import SearchInProgressError
+from flair_hpo.journal import JOURNAL_NAME, Journal
+from flair_hpo.locking import exclusive_use
+from flair_hpo.results import State, TrialRecord
+
+HELPER = Path(__file__).resolve().parent / "fault_search.py"
+
+
+def _finished(base_path: Path) -> dict[int, tuple]:
+    if not (base_path / JOURNAL_NAME).exists():
+        return {}
+    journal = Journal(base_path / JOURNAL_NAME, read_only=True)
+    try:
+        return {t.number: (t.point, t.score) for t in journal.trials() if t.state.finished}
+    finally:
+        journal.close()
+
+
+def test_a_search_killed_at_random_moments_resumes_without_losing_or_repeating_a_trial(
+    flair_cache, tmp_path, monkeypatch
+) -> None:
+    sys.path.insert(0, str(HELPER.parent))
+    import fault_search
+
+    uninterrupted = fault_search.search(tmp_path / "uninterrupted", tmp_path / "events-uninterrupted")
+
+    base, events = tmp_path / "killed", tmp_path / "events"
+    command = [sys.executable, str(HELPER), str(base), str(flair_cache), str(events)]
+    delays = random.Random(7)
+    kills, seen = 0, {}
+    for _ in range(20):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            process.wait(timeout=delays.uniform(8, 20))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+        now = _finished(base)
+        assert all(now.get(number) == record for number, record in seen.items())  # nothing finished is lost
+        seen = now
+        if process.returncode == 0:
+            break
+    assert process.returncode == 0 and kills >= 1
+
+    ended = [line.split()[1] for line in events.read_text().splitlines()]
+    assert sorted(ended) == sorted(set(ended)) == [str(n) for n in range(fault_search.TRIALS)]  # none ran twice
+    assert sorted(seen) == list(range(fault_search.TRIALS))
+    assert [seen[n][0] for n in sorted(seen)] == [t.point for t in uninterrupted.trials]
+    assert [seen[n][1] for n in sorted(seen)] == pytest.approx([t.score for t in uninterrupted.trials])
+
+
+def test_a_second_search_on_the_same_base_path_is_refused_and_the_journal_stays_intact(tmp_path) -> None:
+    journal = Journal(tmp_path / JOURNAL_NAME)
+    journal.save_trial(TrialRecord(0, {"a": 1}, {"a": "1"}, State.COMPLETED, score=0.5))
+    journal.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from flair_hpo.locking import exclusive_use\n"
+         "with exclusive_use(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(
+            SearchInProgressError, match=rf"another search is running in {tmp_path} \(process {holder.pid}\)"
+        ), exclusive_use(tmp_path):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with exclusive_use(tmp_path):  # the lock died with its process
+        pass
+    assert [t.score for t in Journal(tmp_path / JOURNAL_NAME, read_only=True).trials()] == [0.5]
+
+
+CRASH_IN_WRITE = """
+import os, sys
+from pathlib import Path
+from flair_hpo.journal import Journal
+from flair_hpo.results import State, TrialRecord
+
+class CrashAfterExecute:
+    def __init__(self, connection): self.connection = connection
+    def __enter__(self): return self.connection.__enter__()
+    def __exit__(self, *exc): return self.connection.__exit__(*exc)
+    def execute(self, *args):
+        self.connection.execute(*args)
+        os._exit(9)  # the row is written, the transaction not committed
+
+journal = Journal(Path(sys.argv[1]))
+journal.save_trial(TrialRecord(0, {"a": 1}, {"a": "1"}, State.COMPLETED, score=0.5))
+journal._connection = CrashAfterExecute(journal._connection)
+journal.save_trial(TrialRecord(1, {"a": 2}, {"a": "2"}, State.COMPLETED, score=0.9))
+"""
+
+WRITE_FOREVER = """
+import sys
+from pathlib import Path
+from flair_hpo.journal import Journal
+from flair_hpo.results import RunRecord, State, TrialRecord
+
+journal = Journal(Path(sys.argv[1]))
+number = 0
+while True:
+    trial = TrialRecord(number, {"a": number}, {"a": str(number)}, State.COMPLETED, score=number / 1e6)
+    journal.save_trial(trial)
+    journal.save_run(number, RunRecord(0, State.COMPLETED, [0.1] * 50, [0.2] * 50, score=0.1))
+    number += 1
+"""
+
+
+def test_the_journal_survives_a_crash_in_the_middle_of_a_write(tmp_path) -> None:
+    path = tmp_path / JOURNAL_NAME
+    assert subprocess.run([sys.executable, "-c", CRASH_IN_WRITE, str(path)]).returncode == 9
+    trials = Journal(path, read_only=True).trials()
+    assert [(t.number, t.score) for t in trials] == [(0, 0.5)]  # the uncommitted trial left no trace
+
+    busy = tmp_path / "busy.sqlite"
+    writer = subprocess.Popen([sys.executable, "-c", WRITE_FOREVER, str(busy)])
+    time.sleep(6)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    with sqlite3.connect(busy) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    trials = Journal(busy, read_only=True).trials()
+    assert len(trials) > 10
+    assert all(t.score == t.number / 1e6 for t in trials)
+    assert all(len(t.runs) == 1 and len(t.runs[0].dev_scores) == 50 for t in trials[:-1])  # the last may lack its run
