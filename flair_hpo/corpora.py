@@ -55,6 +55,21 @@ def split_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+def _check_readable(path: Path) -> None:
+    """A corpus file must be UTF-8 text that this process may read."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for _ in handle:
+                pass
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(
+            f"{str(path)!r} is not UTF-8 text (byte {error.object[error.start]:#x} at position {error.start}); "
+            "corpus files must be UTF-8."
+        ) from None
+    except OSError as error:
+        raise ConfigurationError(f"{str(path)!r} cannot be read: {error.strerror or error}.") from None
+
+
 def _first_line(path: Path) -> str:
     with path.open(encoding="utf-8", errors="replace") as handle:
         return next((line.strip() for line in handle if line.strip() and not line.startswith("-DOCSTART-")), "")
@@ -63,6 +78,8 @@ def _first_line(path: Path) -> str:
 def load_folder(folder: Path, task: Optional[Task], label_type: Optional[str]) -> LoadedCorpus:
     """fastText ``__label__`` files make a classification corpus; anything else a column corpus whose last column is the tag."""
     files = split_files(folder)
+    for path in files.values():
+        _check_readable(path)
     first = _first_line(files["train"])
     fasttext_format = first.startswith("__label__")
     detected = Task.TEXT_CLASSIFICATION if fasttext_format else Task.SEQUENCE_TAGGING

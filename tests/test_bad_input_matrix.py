@@ -1,0 +1,160 @@
+"""The bad-input matrix of docs/BAD_INPUT.md: one case per row, each a clear error naming the value,
+raised before any training, with nothing written and nothing already journalled lost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hyperopt import hp
+
+from flair_hpo import Orchestrator, autotune
+from flair_hpo import parameters as p
+from flair_hpo.early_stopping import MedianStopping, SuccessiveHalving
+from flair_hpo.errors import ConfigurationError, JournalMismatchError
+from flair_hpo.executors import RayExecutor
+from flair_hpo.journal import JOURNAL_NAME, Journal
+from flair_hpo.search_spaces import SequenceTaggerSearchSpace, TextClassifierSearchSpace
+from flair_hpo.search_strategies import GridSearch, TPESearch
+from flair_hpo.settings import parse_duration
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "BAD_INPUT.md"
+
+
+@dataclass
+class Case:
+    trec: Any
+    glove: Any
+    out: Path
+    tmp: Path
+
+    def space(self, **changes: Any) -> TextClassifierSearchSpace:
+        space = TextClassifierSearchSpace(label_type=changes.pop("label_type", "question_class"))
+        space.add_max_epochs_per_training_run(1)
+        space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[self.glove]])
+        space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=changes.pop("learning_rates", [0.1, 0.2]))
+        for budget, value in changes.pop("budgets", {"RUNS": 1}).items():
+            space.add_budget(p.Budget[budget], value)
+        return space
+
+    def search(self, space=None, strategy=None, corpus=None, **options: Any):
+        return Orchestrator(
+            self.trec if corpus is None else corpus,
+            self.out,
+            space or self.space(),
+            strategy or GridSearch(seed=0),
+            **options,
+        ).optimize()
+
+    def finished_search(self) -> int:
+        """A one-trial search in ``out``; its journal must survive the bad resume that follows."""
+        self.search()
+        return len(Journal(self.out / JOURNAL_NAME, read_only=True).trials())
+
+    def fasttext_folder(self, name: str, train: bytes) -> Path:
+        folder = self.tmp / name
+        folder.mkdir()
+        (folder / "train.txt").write_bytes(train)
+        return folder
+
+
+def _empty_corpus(case: Case) -> Any:
+    from flair.data import Corpus, Sentence
+
+    return Corpus(train=[], dev=[Sentence("a")], test=[Sentence("b")], sample_missing_splits=False)
+
+
+ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
+    ("options-not-a-list", lambda c: c.space(learning_rates=0.1), ConfigurationError, r"options must be a list, but got float \(0.1\)"),
+    ("options-empty", lambda c: c.space(learning_rates=[]), ConfigurationError, r"options must hold at least one value, but got an empty list"),
+    ("range-reversed", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, low=1.0, high=0.1), ConfigurationError, r"1.0.*0.1"),
+    ("log-range-not-positive", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.0, high=1.0, log=True), ConfigurationError, r"0.0"),
+    ("range-half-given", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.1), ConfigurationError, r"needs both low and high, but got \(low=0.1, high=None\)"),
+    ("hyperopt-expression-without-options", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, hp.choice), ConfigurationError, r"learning_rate"),
+    ("parameter-of-another-task", lambda c: TextClassifierSearchSpace().add_parameter(p.SequenceTagger.USE_CRF, options=[True]), ConfigurationError, r"SequenceTagger.USE_CRF does not fit a text_classification search"),
+    ("space-empty", lambda c: c.search(space=TextClassifierSearchSpace(label_type="question_class")), ConfigurationError, r"the search space is empty"),
+    ("space-file-typo", lambda c: autotune(c.trec, search_space=_space_file(c), output=c.out), ConfigurationError, r"ModelTrainer.LEARNING_RAT.*ModelTrainer.LEARNING_RATE"),
+    ("budget-runs-zero", lambda c: c.space(budgets={"RUNS": 0}), ConfigurationError, r"RUNS budget must be a positive whole number, but got 0"),
+    ("budget-time-negative", lambda c: c.space(budgets={"TIME_IN_MIN": -5}), ConfigurationError, r"TIME_IN_MIN budget must be a positive number, but got -5"),
+    ("budget-epochs-fraction", lambda c: c.space(budgets={"EPOCHS": 2.5}), ConfigurationError, r"EPOCHS budget must be a positive whole number, but got 2.5"),
+    ("duration-unreadable", lambda c: parse_duration("5 minutes"), ConfigurationError, r"'90s', '30m' or '2h', but got '5 minutes'"),
+    ("generations-without-evolution", lambda c: c.search(space=c.space(budgets={"GENERATIONS": 2})), ConfigurationError, r"GENERATIONS budget needs a generational strategy .*not GridSearch"),
+    ("no-budget-continuous-space", lambda c: c.search(space=_continuous(c), strategy=TPESearch(seed=0)), ConfigurationError, r"no budget and a continuous space"),
+    ("max-epochs-zero", lambda c: TextClassifierSearchSpace().add_max_epochs_per_training_run(0), ConfigurationError, r"max_epochs.* but got 0"),
+    ("training-runs-negative", lambda c: TextClassifierSearchSpace().add_training_runs(-1), ConfigurationError, r"training_runs.* but got -1"),
+    ("seed-negative", lambda c: TPESearch(seed=-1), ConfigurationError, r"seed must be a non-negative integer or None, but got -1"),
+    ("early-stopping-factor-one", lambda c: SuccessiveHalving(reduction_factor=1), ConfigurationError, r"reduction_factor must be at least 2, but got 1"),
+    ("early-stopping-not-a-rule", lambda c: c.search(early_stopping="asha"), ConfigurationError, r"early_stopping must be .* but got 'asha'"),
+    ("metric-unknown", lambda c: autotune(c.trec, metric="f2", output=c.out), ConfigurationError, r"'f2'"),
+    ("metric-threshold-out-of-range", lambda c: autotune(c.trec, metric="precisionAtRecall:150", search_space=c.space(), output=c.out), ConfigurationError, r"150"),
+    ("metric-label-not-in-corpus", lambda c: autotune(c.trec, metric="f1:NOPE", search_space=c.space(), output=c.out), ConfigurationError, r"'NOPE'"),
+    ("corpus-empty", lambda c: c.search(corpus=_empty_corpus(c)), ConfigurationError, r"the corpus has no training sentences"),
+    ("corpus-without-the-label-type", lambda c: c.search(space=c.space(label_type="sentiment")), ConfigurationError, r"'sentiment'.*question_class"),
+    ("corpus-folder-missing", lambda c: autotune(str(c.tmp / "no-such-corpus"), output=c.out), ConfigurationError, r"no-such-corpus.* neither a folder nor a flair dataset name"),
+    ("corpus-file-unreadable", lambda c: autotune(str(c.fasttext_folder("binary", b"\xff\xfe\x00\x81 not text")), output=c.out), ConfigurationError, r"binary/train.txt' is not UTF-8 text \(byte 0xff at position 0\)"),
+    ("embeddings-path-missing", lambda c: autotune(c.trec, embeddings=str(c.tmp / "nope.gensim"), output=c.out), ConfigurationError, r"cannot load word embeddings '.*nope.gensim'"),
+    ("model-size-unreadable", lambda c: autotune(c.trec, model_size="20Q", output=c.out), ConfigurationError, r"'20Q'"),
+    ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
+    ("output-unwritable", lambda c: _under_a_file(c), ConfigurationError, r"base_path '.*file/out' cannot be written"),
+    ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),
+    ("resume-other-task", lambda c: (c.finished_search(), c.search(space=_tagger(c), corpus=c.trec)), ConfigurationError, r"task|tag"),
+    ("resume-other-early-stopping", lambda c: (c.finished_search(), c.search(early_stopping=MedianStopping())), JournalMismatchError, r"early_stopping differ"),
+    ("ray-address-unanswered", lambda c: c.search(executor=RayExecutor(f"127.0.0.1:{_closed_port()}")), ConfigurationError, r"no Ray cluster answers at address '127.0.0.1:\d+'"),
+    ("ray-unknown-resource", lambda c: RayExecutor(resources_per_trial={"tpu": 1}), ConfigurationError, r"resources_per_trial names \['tpu'\]"),
+]  # fmt: skip
+
+
+def _continuous(case: Case) -> TextClassifierSearchSpace:
+    space = TextClassifierSearchSpace(label_type="question_class")
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[case.glove]])
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=0.2)
+    return space
+
+
+def _tagger(case: Case) -> SequenceTaggerSearchSpace:
+    space = SequenceTaggerSearchSpace(tag_type="question_class")
+    space.add_parameter(p.SequenceTagger.EMBEDDINGS, options=[[case.glove]])
+    space.add_budget(p.Budget.RUNS, 1)
+    return space
+
+
+def _space_file(case: Case) -> Path:
+    path = case.tmp / "space.yaml"
+    path.write_text("parameters:\n  ModelTrainer.LEARNING_RAT: [0.1, 0.2]\n")
+    return path
+
+
+def _under_a_file(case: Case) -> None:
+    (case.tmp / "file").write_text("not a folder")
+    Orchestrator(case.trec, case.tmp / "file" / "out", case.space(), GridSearch(seed=0)).optimize()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("name", "action", "error", "message"), ROWS, ids=[row[0] for row in ROWS])
+def test_bad_input_is_refused_before_training(name, action, error, message, trec, glove, tmp_path) -> None:
+    case = Case(trec, glove, tmp_path / "out", tmp_path)
+    resumed = name.startswith("resume")
+    with pytest.raises(error, match=message):
+        action(case)
+    if resumed:
+        trials = Journal(case.out / JOURNAL_NAME, read_only=True).trials()
+        assert len(trials) == 1 and trials[0].state.value == "completed"  # nothing lost
+    else:
+        assert not case.out.exists() or not any(case.out.iterdir())  # nothing written
+
+
+def test_every_row_is_in_the_documented_matrix() -> None:
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", DOC.read_text(), flags=re.MULTILINE)
+    assert documented == [row[0] for row in ROWS]
+    assert len(documented) >= 25
