@@ -11,11 +11,13 @@ from flair.data import Corpus
 from flair.nn import Model
 
 from flair_hpo.embedding_specs import from_spec, to_spec
+from flair_hpo.errors import ConfigurationError
 from flair_hpo.metric_spec import CustomMetric
 from flair_hpo.metrics import EvaluationMetric, OptimizationValue
 from flair_hpo.settings import StudySettings, Task
 
 BEST_PARAMETERS_NAME = "best_parameters.json"
+BEST_MODEL_NAME = "best-model.pt"
 
 
 def _metric_to_json(metric: Any) -> Any:
@@ -90,3 +92,21 @@ class BestConfiguration:
         runner = TrialRunner(corpus, settings, quiet=quiet)
         model, _ = runner.train(self.parameters, Path(base_path), seed, train_with_dev=train_with_dev)
         return model
+
+
+def load_best_model(base_path: Union[str, Path]) -> Model:
+    """The best model a search saved, loaded through flair from the search's own folder.
+
+    flair's loader unpickles, so only ``best-model.pt`` inside ``base_path`` is read: a link that leads
+    out of the folder is refused."""
+    from flair.models import SequenceTagger, TextClassifier
+
+    folder = Path(base_path).resolve()
+    path = (folder / BEST_MODEL_NAME).resolve()
+    if path.parent != folder:
+        raise ConfigurationError(f"{folder / BEST_MODEL_NAME} leads out of the search folder (to {path}); not loaded.")
+    if not path.is_file():
+        raise ConfigurationError(f"{folder} holds no {BEST_MODEL_NAME}: no trial of this search completed.")
+    task = BestConfiguration.load(folder / BEST_PARAMETERS_NAME).settings.task
+    model_class = SequenceTagger if task is Task.SEQUENCE_TAGGING else TextClassifier
+    return model_class.load(path)

@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 
 from flair.data import Corpus
 
-from flair_hpo.best_configuration import BEST_PARAMETERS_NAME, BestConfiguration
+from flair_hpo.best_configuration import BEST_MODEL_NAME, BEST_PARAMETERS_NAME, BestConfiguration
 from flair_hpo.callbacks import SearchCallback, SearchContext
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
@@ -36,7 +36,6 @@ from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 
 log = logging.getLogger("flair_hpo")
 
-BEST_MODEL_NAME = "best-model.pt"
 LOG_NAME = "search.log"
 
 

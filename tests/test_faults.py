@@ -76,9 +76,12 @@ def test_a_second_search_on_the_same_base_path_is_refused_and_the_journal_stays_
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(
-            SearchInProgressError, match=rf"another search is running in {tmp_path} \(process {holder.pid}\)"
-        ), exclusive_use(tmp_path):
+        with (
+            pytest.raises(
+                SearchInProgressError, match=rf"another search is running in {tmp_path} \(process {holder.pid}\)"
+            ),
+            exclusive_use(tmp_path),
+        ):
             pass
     finally:
         holder.kill()
