@@ -75,6 +75,7 @@ def local_ray():
 
 
 def test_trials_train_in_parallel_on_a_local_cluster(trec, glove, tmp_path, local_ray) -> None:
+    glove.embed(list(trec.train)[:2])  # a used WordEmbeddings holds caches that plain pickling refuses
     timeline = Timeline()
     executor = RayExecutor(num_cpus=2)
     result = Orchestrator(

@@ -9,6 +9,7 @@ stopping decisions are taken by one actor that holds the rule, so all workers sh
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import time
@@ -263,9 +264,26 @@ class RayExecutor(Executor):
         if isinstance(value, torch.nn.Module):
             if id(value) not in self._shared_ids:
                 self._shared_ids[id(value)] = len(self._shared)
-                self._shared.append(self.ray.put(value))
+                self._shared.append(self._put(value))
             return _Shared(self._shared_ids[id(value)])
         return value
+
+    def _put(self, module: torch.nn.Module) -> Any:
+        """Put an embedding object into the object store without the per-instance caches flair adds to a used
+        one (``instance_lru_cache`` wrappers, which do not pickle); they are put back afterwards."""
+        caches = [
+            (part, name, value)
+            for part in module.modules()
+            for name, value in list(vars(part).items())
+            if isinstance(getattr(value, "__func__", value), functools._lru_cache_wrapper)
+        ]
+        for part, name, _ in caches:
+            del part.__dict__[name]
+        try:
+            return self.ray.put(module)
+        finally:
+            for part, name, value in caches:
+                part.__dict__[name] = value
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
         job.config = {key: self._share(value) for key, value in job.config.items()}
