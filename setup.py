@@ -22,7 +22,8 @@ setup(
     extras_require={
         "test": ["pytest>=7"],
         "mlflow": ["mlflow-skinny>=2.10"],
-        "bench": ["optuna>=3.6", "psutil"],
+        "ray": ["ray>=2.9"],
+        "bench": ["optuna>=3.6", "psutil", "ray>=2.9"],
     },
     entry_points={"console_scripts": ["flair-hpo=flair_hpo.cli:main"]},
 )

@@ -163,3 +163,13 @@ def test_durations(tmp_path: Path) -> None:
         parse_duration("soon")
     with pytest.raises(ConfigurationError, match="time budget must be a positive number, but got 0"):
         TextClassifierParamSelector(None, "x", False, tmp_path, time_limit=0)
+
+
+def test_asking_for_ray_without_it_says_what_to_install(monkeypatch) -> None:
+    import sys
+
+    from flair_hpo.executors import RayExecutor
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ImportError, match=r"ray is needed for this feature: pip install 'flair-hpo\[ray\]'"):
+        RayExecutor()
