@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
+import psutil
 import pytest
 import torch
 
@@ -152,12 +157,84 @@ def two_nodes(tmp_path, monkeypatch):
         del temp
 
 
-def test_trials_run_on_both_nodes_of_a_two_node_cluster(trec, glove, tmp_path, two_nodes) -> None:
-    executor = RayExecutor(address=two_nodes)
-    result = Orchestrator(
-        trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(seed=0), executor=executor
-    ).optimize()
-    assert len(ray.nodes()) == 2 and executor.max_concurrent_trials == 2
-    assert [t.state.value for t in result.trials] == ["completed"] * 4
-    nodes = {run.node for trial in Journal(tmp_path / "journal.sqlite", read_only=True).trials() for run in trial.runs}
-    assert nodes == {node["NodeID"] for node in ray.nodes()}
+def _search_on(address: str, base_path, flair_cache, epochs: int) -> subprocess.CompletedProcess:
+    """A search driven by its own process, as a user's would be (one Ray session per driver)."""
+    return subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "ray_search.py"), str(base_path), str(flair_cache), address, str(epochs)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+    )  # fmt: skip
+
+
+def _nodes(address: str) -> list[dict]:
+    listed = subprocess.run(
+        [sys.executable, "-c", f"import json, ray; ray.init(address={address!r}); print(json.dumps(ray.nodes()))"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
+    )  # fmt: skip
+    return json.loads(listed.stdout.strip().splitlines()[-1])
+
+
+def test_trials_run_on_both_nodes_of_a_two_node_cluster(flair_cache, tmp_path, two_nodes) -> None:
+    finished = _search_on(two_nodes, tmp_path / "search", flair_cache, epochs=1)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "concurrent 2" in finished.stdout
+    trials = Journal(tmp_path / "search" / "journal.sqlite", read_only=True).trials()
+    assert [t.state.value for t in trials] == ["completed"] * 6
+    assert {run.node for trial in trials for run in trial.runs} == {node["NodeID"] for node in _nodes(two_nodes)}
+
+
+def test_a_node_leaving_mid_search_does_not_stop_the_search(flair_cache, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    second = None
+    try:
+        _ray_start("--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false")
+        command = [sys.executable, "-m", "ray.scripts.scripts", "start", f"--address={address}", "--block"]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            manager_port = probe.getsockname()[1]
+        command += ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=200000000"]
+        command += [f"--node-manager-port={manager_port}"]
+        second = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(10)
+        journal = tmp_path / "search" / "journal.sqlite"
+        killed: list = []
+
+        def leave() -> None:
+            """Once the first trial has finished, kill the second node: its raylet, its workers, its starter."""
+            while not journal.exists() or not any(t.state.finished for t in Journal(journal, read_only=True).trials()):
+                time.sleep(0.5)
+            raylets = [
+                process
+                for process in psutil.process_iter(["cmdline"])
+                if f"--node_manager_port={manager_port}" in " ".join(process.info["cmdline"] or [])
+            ]
+            killed.extend(raylets)
+            for process in raylets:
+                for child in process.children(recursive=True):
+                    child.kill()
+                process.kill()
+            os.killpg(second.pid, signal.SIGKILL)
+
+        threading.Thread(target=leave, daemon=True).start()
+        finished = _search_on(address, tmp_path / "search", flair_cache, epochs=3)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        trials = Journal(tmp_path / "search" / "journal.sqlite", read_only=True).trials()
+        assert [t.state.value for t in trials] == ["completed"] * 6
+        assert len(killed) == 1  # the second node's raylet was killed while trials remained
+        for _ in range(30):  # Ray notices a dead node after its health checks fail
+            nodes = _nodes(address)
+            alive = [node["NodeID"] for node in nodes if node["Alive"]]
+            if len(alive) == 1:
+                break
+            time.sleep(5)
+        assert len(nodes) == 2 and len(alive) == 1
+        assert trials[-1].runs[-1].node == alive[0]
+    finally:
+        if second is not None and second.poll() is None:
+            os.killpg(second.pid, signal.SIGKILL)
+        subprocess.run(
+            [sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120
+        )
