@@ -39,6 +39,11 @@ class Journal:
             self._connection = sqlite3.connect(path)
             with self._connection:
                 self._connection.executescript(_SCHEMA)
+                if "node" not in self._run_columns():  # a journal written before runs recorded their node
+                    self._connection.execute("ALTER TABLE runs ADD COLUMN node TEXT")
+
+    def _run_columns(self) -> list[str]:
+        return [row[1] for row in self._connection.execute("PRAGMA table_info(runs)")]
 
     def close(self) -> None:
         self._connection.close()
@@ -77,7 +82,11 @@ class Journal:
     def trials(self) -> list[TrialRecord]:
         """All trials in order, each with its runs."""
         runs: dict[int, list[RunRecord]] = {}
-        for row in self._connection.execute("SELECT * FROM runs ORDER BY trial, run"):
+        node = "node" if "node" in self._run_columns() else "NULL"
+        query = (
+            f"SELECT trial, run, state, dev_scores, dev_losses, score, test_score, duration, error, {node} FROM runs"
+        )
+        for row in self._connection.execute(query + " ORDER BY trial, run"):
             trial, run, state, dev_scores, dev_losses, score, test_score, duration, error, node = row
             record = RunRecord(
                 run, State(state), json.loads(dev_scores), json.loads(dev_losses), score, test_score, duration, error

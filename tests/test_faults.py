@@ -16,7 +16,7 @@ import pytest
 from flair_hpo.errors import SearchInProgressError
 from flair_hpo.journal import JOURNAL_NAME, Journal
 from flair_hpo.locking import exclusive_use
-from flair_hpo.results import State, TrialRecord
+from flair_hpo.results import RunRecord, State, TrialRecord
 
 HELPER = Path(__file__).resolve().parent / "fault_search.py"
 
@@ -95,7 +95,7 @@ CRASH_IN_WRITE = """
 import os, sys
 from pathlib import Path
 from flair_hpo.journal import Journal
-from flair_hpo.results import State, TrialRecord
+from flair_hpo.results import RunRecord, State, TrialRecord
 
 class CrashAfterExecute:
     def __init__(self, connection): self.connection = connection
@@ -144,3 +144,22 @@ def test_the_journal_survives_a_crash_in_the_middle_of_a_write(tmp_path) -> None
     assert len(trials) > 10
     assert all(t.score == t.number / 1e6 for t in trials)
     assert all(len(t.runs) == 1 and len(t.runs[0].dev_scores) == 50 for t in trials[:-1])  # the last may lack its run
+
+
+def test_a_journal_written_before_runs_recorded_their_node_is_read_and_extended(tmp_path) -> None:
+    path = tmp_path / JOURNAL_NAME
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            "CREATE TABLE study (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE trials (number INTEGER PRIMARY KEY, point TEXT NOT NULL, parameters TEXT NOT NULL,"
+            " state TEXT NOT NULL, score REAL, score_std REAL, objective REAL, test_score REAL, duration REAL, error TEXT);"
+            "CREATE TABLE runs (trial INTEGER NOT NULL, run INTEGER NOT NULL, state TEXT NOT NULL, dev_scores TEXT NOT NULL,"
+            " dev_losses TEXT NOT NULL, score REAL, test_score REAL, duration REAL, error TEXT, PRIMARY KEY (trial, run));"
+            "INSERT INTO trials VALUES (0, '{\"a\": 1}', '{\"a\": \"1\"}', 'completed', 0.5, 0.0, 0.5, NULL, 1.0, NULL);"
+            "INSERT INTO runs VALUES (0, 0, 'completed', '[0.5]', '[1.0]', 0.5, NULL, 1.0, NULL);"
+        )
+    assert Journal(path, read_only=True).trials()[0].runs[0].node is None
+    journal = Journal(path)
+    journal.save_run(1, RunRecord(0, State.COMPLETED, [0.1], [0.2], score=0.1))
+    assert [t.runs[0].score for t in [journal.trials()[0]]] == [0.5]
+    journal.close()
