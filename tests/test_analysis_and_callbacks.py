@@ -161,7 +161,7 @@ def test_mlflow_receives_one_run_per_trial(search) -> None:
 def test_the_progress_line_on_a_terminal(search) -> None:
     _, result, _, terminal = search
     lines = [line for line in terminal.getvalue().split("\r") if line.strip()]
-    pattern = r"Progress: +\d+\.\d% Trials: +\d+ Best score: +(\d\.\d{6}|-) ETA: +\d+h +\d+m +\d+s"
+    pattern = r"Progress: +\d+\.\d% Trials: +\d+ Best score: +(\d\.\d{6}|-) ETA: +\d+h *\d+m *\d+s"
     assert lines and all(re.fullmatch(pattern, line.strip()) for line in lines)
     assert lines[-1].strip().startswith("Progress: 100.0% Trials:    6")
     assert f"Best score: {result.best.score:9.6f}" in lines[-1]
