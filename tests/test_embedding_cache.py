@@ -14,8 +14,9 @@ from flair_hpo import parameters as p
 from flair_hpo.search_spaces import TextClassifierSearchSpace
 from flair_hpo.search_strategies import RandomSearch
 from flair_hpo.settings import StudySettings, Task
-from flair_hpo.training.embedding_cache import EmbeddingCache, cacheable_parts, is_cacheable
+from flair_hpo.training.embedding_cache import EmbeddingCache
 from flair_hpo.training.runner import TrialRunner
+from flair_hpo.training.static_embeddings import cacheable_parts, is_cacheable
 
 SETTINGS = StudySettings(Task.TEXT_CLASSIFICATION, label_type="question_class", max_epochs=2)
 

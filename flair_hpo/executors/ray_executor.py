@@ -22,6 +22,7 @@ import torch
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
+from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.optional import require
 from flair_hpo.results import RunRecord
 from flair_hpo.settings import check_positive
@@ -94,43 +95,6 @@ def _run_trial(setup: _WorkerSetup, job: TrialJob, early_stopping: Any) -> list[
     runner = _worker_runner(setup)
     job.config = {key: _restore(value, setup) for key, value in job.config.items()}
     return execute(runner, job, early_stopping, node=ray.get_runtime_context().get_node_id())
-
-
-class _RuleHolder:
-    """The actor holding the search's early-stopping rule."""
-
-    def __init__(self, rule: Any) -> None:
-        self.rule = rule
-
-    def report(self, trial: int, run: int, epoch: int, value: float) -> bool:
-        return bool(self.rule.report(trial, run, epoch, value))
-
-    def finish(self, trial: int, completed: bool) -> None:
-        self.rule.finish(trial, completed)
-
-
-class RemoteRule:
-    """An early-stopping rule living in a Ray actor, with the rule's own methods."""
-
-    def __init__(self, actor: Any, description: str) -> None:
-        self.actor = actor
-        self.description = description
-
-    def report(self, trial: int, run: int, epoch: int, value: float) -> bool:
-        import ray
-
-        return bool(ray.get(self.actor.report.remote(trial, run, epoch, value)))
-
-    def finish(self, trial: int, completed: bool) -> None:
-        import ray
-
-        ray.get(self.actor.finish.remote(trial, completed))
-
-    def describe(self) -> str:
-        return self.description
-
-    def __repr__(self) -> str:
-        return self.description
 
 
 def _check_answers(address: str) -> None:
@@ -252,7 +216,7 @@ class RayExecutor(Executor):
     def share_rule(self, rule: Any) -> Any:
         if rule is None:
             return None
-        actor = self.ray.remote(_RuleHolder).options(num_cpus=0).remote(rule)
+        actor = self.ray.remote(RuleHolder).options(num_cpus=0).remote(rule)
         return RemoteRule(actor, rule.describe())
 
     # -- trials --------------------------------------------------------------------------------

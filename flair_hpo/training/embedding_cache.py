@@ -28,32 +28,17 @@ import flair
 import numpy as np
 import torch
 from flair.data import Corpus, Sentence
-from flair.embeddings import (
-    BytePairEmbeddings,
-    FastTextEmbeddings,
-    FlairEmbeddings,
-    TokenEmbeddings,
-    TransformerDocumentEmbeddings,
-    TransformerWordEmbeddings,
-    WordEmbeddings,
-)
+from flair.embeddings import TokenEmbeddings
 from flair.nn import Model
 
 from flair_hpo.embedding_specs import describe_embeddings, to_spec
 from flair_hpo.training.corpus_checks import sentences as split_sentences
+from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode, sentence_key
 
 log = logging.getLogger("flair_hpo")
 
 CACHE_FOLDER_NAME = "embedding-cache"
 COMPUTE_BATCH_SIZE = 32
-_DETERMINISTIC_WHEN_FROZEN = (
-    WordEmbeddings,
-    FastTextEmbeddings,
-    BytePairEmbeddings,
-    FlairEmbeddings,
-    TransformerWordEmbeddings,
-    TransformerDocumentEmbeddings,
-)
 
 
 def default_memory_limit() -> int:
@@ -62,56 +47,6 @@ def default_memory_limit() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
     except (ValueError, OSError, AttributeError):
         return 4 * 1024**3
-
-
-def is_cacheable(embeddings: Any) -> bool:
-    """True for embeddings whose vectors never change and depend only on the sentence they embed."""
-    return (
-        isinstance(embeddings, _DETERMINISTIC_WHEN_FROZEN)
-        and bool(getattr(embeddings, "static_embeddings", False))
-        and not getattr(embeddings, "fine_tune", False)
-        and not getattr(embeddings, "context_length", 0)
-    )
-
-
-def cacheable_parts(embeddings: Any) -> list[Any]:
-    """The cacheable embeddings inside a model's embeddings (through stacks, pools and RNNs), in order."""
-    if is_cacheable(embeddings):
-        return [embeddings]
-    inner = getattr(embeddings, "embeddings", None)
-    if isinstance(inner, (list, tuple)):
-        return [part for item in inner for part in cacheable_parts(item)]
-    if isinstance(inner, torch.nn.Module):
-        return cacheable_parts(inner)
-    return []
-
-
-@contextlib.contextmanager
-def frozen_parts_in_eval_mode(model: Model) -> Iterator[list[Any]]:
-    """Keep the cacheable embeddings of ``model`` in evaluation mode while it trains.
-
-    flair switches a frozen transformer to training mode with its model, so its internal dropout changes
-    the features in every epoch; held in evaluation mode, a frozen embedding is the fixed function the
-    cache stores, and a run gives the same result with and without the cache.
-    """
-    parts = cacheable_parts(getattr(model, "embeddings", None))
-    for part in parts:
-        part.eval()
-        part.train = _stay_in_eval_mode.__get__(part)
-    try:
-        yield parts
-    finally:
-        for part in parts:
-            del part.train
-
-
-def _stay_in_eval_mode(module: torch.nn.Module, mode: bool = True) -> torch.nn.Module:
-    return torch.nn.Module.train(module, False)
-
-
-def sentence_key(sentence: Sentence) -> str:
-    """The tokens of a sentence and the spaces between them: equal keys get equal static vectors."""
-    return "\x1f".join(f"{token.text}\x1e{token.whitespace_after}" for token in sentence)
 
 
 @dataclass

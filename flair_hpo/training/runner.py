@@ -25,7 +25,7 @@ from flair_hpo.metrics import OptimizationValue
 from flair_hpo.results import RunRecord, State, mean_of_last
 from flair_hpo.settings import StudySettings, Task
 from flair_hpo.training.corpus_checks import sentences
-from flair_hpo.training.embedding_cache import EmbeddingCache, frozen_parts_in_eval_mode
+from flair_hpo.training.embedding_cache import EmbeddingCache
 from flair_hpo.training.model_factory import build_model, training_arguments
 from flair_hpo.training.plugins import (
     DeadlinePlugin,
@@ -34,6 +34,7 @@ from flair_hpo.training.plugins import (
     ScoreRecorder,
     StoppedEarly,
 )
+from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode
 
 log = logging.getLogger("flair_hpo")
 
