@@ -25,5 +25,5 @@ setup(
         "ray": ["ray>=2.9"],
         "bench": ["optuna>=3.6", "psutil", "ray>=2.9"],
     },
-    entry_points={"console_scripts": ["flair-hpo=flair_hpo.cli:main"]},
+    entry_points={"console_scripts": ["flair-hpo=flair_hpo.frontends.cli:main"]},
 )

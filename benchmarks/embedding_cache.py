@@ -38,7 +38,8 @@ def main() -> None:
     from flair.datasets import TREC_6, WNUT_17
     from flair.embeddings import WordEmbeddings
 
-    from flair_hpo.settings import StudySettings, Task
+    from flair_hpo.search.settings import StudySettings
+    from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.runner import TrialRunner
 
@@ -46,7 +47,7 @@ def main() -> None:
         (
             "GloVe BiLSTM-CRF, WNUT-17",
             WNUT_17(),
-            StudySettings(Task.SEQUENCE_TAGGING, label_type="ner", max_epochs=args.epochs),
+            StudySettings(SEQUENCE_TAGGING, label_type="ner", max_epochs=args.epochs),
             {
                 "embeddings": [WordEmbeddings(str(GLOVE_50K))],
                 "hidden_size": 128,
@@ -57,7 +58,7 @@ def main() -> None:
         (
             "frozen MiniLM classifier, TREC-6",
             TREC_6(),
-            StudySettings(Task.TEXT_CLASSIFICATION, label_type="question_class", max_epochs=args.epochs),
+            StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=args.epochs),
             {
                 "document_embeddings": "TransformerDocumentEmbeddings",
                 "TransformerDocumentEmbeddings.model": minilm_path(),

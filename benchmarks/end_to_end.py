@@ -52,10 +52,10 @@ def load(dataset: str) -> tuple[Any, str]:
 def run_flair_hpo(dataset: str, corpus: Any, label_type: str, glove: Any, seconds: float, work: Path) -> list[dict]:
     from flair_hpo import Orchestrator
     from flair_hpo import parameters as p
-    from flair_hpo.callbacks import SearchCallback
     from flair_hpo.early_stopping import SuccessiveHalving
-    from flair_hpo.search_spaces import SequenceTaggerSearchSpace, TextClassifierSearchSpace
-    from flair_hpo.search_strategies import TPESearch
+    from flair_hpo.search.callbacks import SearchCallback
+    from flair_hpo.strategies import TPESearch
+    from flair_hpo.tasks import SequenceTaggerSearchSpace, TextClassifierSearchSpace
 
     if dataset == "trec":
         space: Any = TextClassifierSearchSpace(label_type=label_type)

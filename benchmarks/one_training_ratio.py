@@ -48,8 +48,8 @@ def main() -> None:
     use_local_data("trec_6", "wnut_17", cache=work / "flair")
     from flair.trainers import ModelTrainer
 
-    from flair_hpo.best_configuration import BestConfiguration
-    from flair_hpo.training.model_factory import resolve_optimizer
+    from flair_hpo.search.best_configuration import BestConfiguration
+    from flair_hpo.training.trainer_arguments import resolve_optimizer
 
     corpus, _ = load(args.dataset)
     best = BestConfiguration.load(args.search_folder / "best_parameters.json")

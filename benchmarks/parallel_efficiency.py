@@ -36,8 +36,8 @@ def main() -> None:
     from flair_hpo import Orchestrator
     from flair_hpo import parameters as p
     from flair_hpo.executors import RayExecutor
-    from flair_hpo.search_spaces import TextClassifierSearchSpace
-    from flair_hpo.search_strategies import GridSearch
+    from flair_hpo.strategies import GridSearch
+    from flair_hpo.tasks import TextClassifierSearchSpace
 
     torch.set_num_threads(1)
     corpus = load_corpus()
@@ -63,7 +63,9 @@ def main() -> None:
     per_trial = {}
     for name, make in ways.items():
         started = time.perf_counter()
-        result = Orchestrator(corpus, work / name.replace(" ", "-"), space(), GridSearch(seed=0), executor=make()).optimize()
+        result = Orchestrator(
+            corpus, work / name.replace(" ", "-"), space(), GridSearch(seed=0), executor=make()
+        ).optimize()
         seconds = time.perf_counter() - started
         assert all(trial.state.value == "completed" for trial in result.trials)
         per_trial[name] = seconds / len(result.trials)

@@ -15,9 +15,8 @@ import statistics
 import time
 from typing import Any, Callable
 
-from flair_hpo.distributions import Categorical, Float, Int
-from flair_hpo.search_strategies import EvolutionarySearch, RandomSearch, TPESearch
-from flair_hpo.space import Space
+from flair_hpo.space import Categorical, Float, Int, Space
+from flair_hpo.strategies import EvolutionarySearch, RandomSearch, TPESearch
 
 MEASURED = 20
 

@@ -1,3 +1,3 @@
-from flair_hpo.cli import main
+from flair_hpo.frontends.cli import main
 
 main(prog_name="flair-hpo")

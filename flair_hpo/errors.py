@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 
 class ConfigurationError(ValueError):
     """A search space, budget, corpus or output folder that cannot be used as given."""
@@ -13,3 +16,11 @@ class JournalMismatchError(ConfigurationError):
 
 class SearchInProgressError(ConfigurationError):
     """Another search holds the same ``base_path``."""
+
+
+def check_positive(name: str, value: Any, integer: bool = False) -> None:
+    """Raise a ConfigurationError unless ``value`` is a positive (whole) number."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value) or value <= 0 or (integer and not float(value).is_integer()):
+        kind = "a positive whole number" if integer else "a positive number"
+        raise ConfigurationError(f"{name} must be {kind}, but got {value!r}.")

@@ -21,9 +21,9 @@ def search(base_path: Path, events: Path):
 
     from flair_hpo import Orchestrator
     from flair_hpo import parameters as p
-    from flair_hpo.callbacks import SearchCallback
-    from flair_hpo.search_spaces import TextClassifierSearchSpace
-    from flair_hpo.search_strategies import TPESearch
+    from flair_hpo.search.callbacks import SearchCallback
+    from flair_hpo.strategies import TPESearch
+    from flair_hpo.tasks import TextClassifierSearchSpace
 
     class Events(SearchCallback):
         def on_trial_end(self, trial, best) -> None:

@@ -21,8 +21,8 @@ if __name__ == "__main__":
     from flair_hpo import Orchestrator
     from flair_hpo import parameters as p
     from flair_hpo.executors import RayExecutor
-    from flair_hpo.search_spaces import TextClassifierSearchSpace
-    from flair_hpo.search_strategies import GridSearch
+    from flair_hpo.strategies import GridSearch
+    from flair_hpo.tasks import TextClassifierSearchSpace
 
     flair.set_seed(0)
     space = TextClassifierSearchSpace(label_type="question_class")

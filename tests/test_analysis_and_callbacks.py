@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from flair_hpo import ConfigurationError, Orchestrator, SearchCallback, parameters, search_spaces, search_strategies
 from flair_hpo.analysis import build_report, parameter_importances, trials_dataframe
-from flair_hpo.cli import main
+from flair_hpo.frontends.cli import main
 from flair_hpo.integrations.mlflow import MLflowCallback
-from flair_hpo.progress import ProgressLine
+from flair_hpo.search.progress import ProgressLine
 
 pytestmark = pytest.mark.training
 

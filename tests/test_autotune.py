@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from flair_hpo import ConfigurationError
-from flair_hpo.autotuning import AutotuneError, autotune, parse_model_size
-from flair_hpo.cli import main
-from flair_hpo.results import State
+from flair_hpo.frontends.autotune import AutotuneError, autotune, parse_model_size
+from flair_hpo.frontends.cli import main
+from flair_hpo.storage import State
 from local_data import DATA, GLOVE_10K, GLOVE_50K
 
 pytestmark = pytest.mark.training

@@ -156,7 +156,7 @@ def test_a_continuous_space_needs_a_budget(trec, glove, tmp_path: Path) -> None:
 
 
 def test_durations(tmp_path: Path) -> None:
-    from flair_hpo.settings import parse_duration
+    from flair_hpo.search.settings import parse_duration
 
     assert parse_duration("90s") == 90 and parse_duration("30m") == 1800 and parse_duration("2h") == 7200
     with pytest.raises(ConfigurationError, match="must look like '90s', '30m' or '2h', but got 'soon'"):

@@ -17,10 +17,10 @@ from flair_hpo import parameters as p
 from flair_hpo.early_stopping import MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.executors import RayExecutor
-from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.search_spaces import SequenceTaggerSearchSpace, TextClassifierSearchSpace
-from flair_hpo.search_strategies import GridSearch, TPESearch
-from flair_hpo.settings import parse_duration
+from flair_hpo.search.settings import parse_duration
+from flair_hpo.storage import JOURNAL_NAME, Journal
+from flair_hpo.strategies import GridSearch, TPESearch
+from flair_hpo.tasks import SequenceTaggerSearchSpace, TextClassifierSearchSpace
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "BAD_INPUT.md"
 

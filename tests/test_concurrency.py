@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flair_hpo.distributions import Categorical, Float
-from flair_hpo.search_strategies import EvolutionarySearch, GridSearch, RandomSearch, TPESearch
-from flair_hpo.space import Space
+from flair_hpo.space import Categorical, Float, Space
+from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, TPESearch
 
 FINITE = Space({"a": Categorical([1, 2, 3]), "b": Categorical(["x", "y"]), "c": Categorical([0.1, 0.2])})
 CONTINUOUS = Space({"x": Float(-5.0, 5.0), "y": Float(-5.0, 5.0)})

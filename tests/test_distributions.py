@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from hyperopt import hp
 
-from flair_hpo.distributions import Categorical, Float, Int, Normal
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.hyperopt_expressions import from_hyperopt
-from flair_hpo.space import Space
+from flair_hpo.space import Categorical, Float, Int, Normal, Space
+from flair_hpo.space.hyperopt import from_hyperopt
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from flair_hpo import Orchestrator
 from flair_hpo import parameters as p
 from flair_hpo.early_stopping import Hyperband, MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
-from flair_hpo.journal import Journal
-from flair_hpo.metrics import OptimizationValue
-from flair_hpo.search_spaces import TextClassifierSearchSpace
-from flair_hpo.search_strategies import GridSearch
+from flair_hpo.objective import OptimizationValue
+from flair_hpo.storage import Journal
+from flair_hpo.strategies import GridSearch
+from flair_hpo.tasks import TextClassifierSearchSpace
 
 
 def _feed(rule, trial: int, curve: list[float], run: int = 0) -> int:

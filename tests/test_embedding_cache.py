@@ -11,14 +11,14 @@ from hyperopt import hp
 
 from flair_hpo import Orchestrator
 from flair_hpo import parameters as p
-from flair_hpo.search_spaces import TextClassifierSearchSpace
-from flair_hpo.search_strategies import RandomSearch
-from flair_hpo.settings import StudySettings, Task
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.strategies import RandomSearch
+from flair_hpo.tasks import TEXT_CLASSIFICATION, TextClassifierSearchSpace
 from flair_hpo.training.embedding_cache import EmbeddingCache
 from flair_hpo.training.runner import TrialRunner
 from flair_hpo.training.static_embeddings import cacheable_parts, is_cacheable
 
-SETTINGS = StudySettings(Task.TEXT_CLASSIFICATION, label_type="question_class", max_epochs=2)
+SETTINGS = StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=2)
 
 
 def _pool(glove) -> dict:

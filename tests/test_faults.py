@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 from flair_hpo.errors import SearchInProgressError
-from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.locking import exclusive_use
-from flair_hpo.results import RunRecord, State, TrialRecord
+from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State, TrialRecord, exclusive_use
 
 HELPER = Path(__file__).resolve().parent / "fault_search.py"
 
@@ -70,7 +68,7 @@ def test_a_second_search_on_the_same_base_path_is_refused_and_the_journal_stays_
     journal.save_trial(TrialRecord(0, {"a": 1}, {"a": "1"}, State.COMPLETED, score=0.5))
     journal.close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from flair_hpo.locking import exclusive_use\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from flair_hpo.storage import exclusive_use\n"
          "with exclusive_use(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)", str(tmp_path)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -94,8 +92,8 @@ def test_a_second_search_on_the_same_base_path_is_refused_and_the_journal_stays_
 CRASH_IN_WRITE = """
 import os, sys
 from pathlib import Path
-from flair_hpo.journal import Journal
-from flair_hpo.results import RunRecord, State, TrialRecord
+from flair_hpo.storage import Journal
+from flair_hpo.storage import RunRecord, State, TrialRecord
 
 class CrashAfterExecute:
     def __init__(self, connection): self.connection = connection
@@ -114,8 +112,8 @@ journal.save_trial(TrialRecord(1, {"a": 2}, {"a": "2"}, State.COMPLETED, score=0
 WRITE_FOREVER = """
 import sys
 from pathlib import Path
-from flair_hpo.journal import Journal
-from flair_hpo.results import RunRecord, State, TrialRecord
+from flair_hpo.storage import Journal
+from flair_hpo.storage import RunRecord, State, TrialRecord
 
 journal = Journal(Path(sys.argv[1]))
 number = 0

@@ -11,7 +11,7 @@ import torch
 from click.testing import CliRunner
 from flair.visual.training_curves import Plotter
 
-from flair_hpo.cli import main
+from flair_hpo.frontends.cli import main
 from flair_hpo.trainers import ModelTrainer, suggest_learning_rate
 from local_data import GLOVE_10K
 

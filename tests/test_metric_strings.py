@@ -7,9 +7,9 @@ import pytest
 from sklearn.metrics import precision_recall_curve
 
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.metric_spec import PREDICTION_LABEL, CustomMetric, check_metric_labels, parse_metric
-from flair_hpo.metrics import EvaluationMetric
-from flair_hpo.settings import Task
+from flair_hpo.objective import EvaluationMetric
+from flair_hpo.objective.metric_strings import PREDICTION_LABEL, CustomMetric, check_metric_labels, parse_metric
+from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask
 
 LABELS = ["a", "b", "c"]
 
@@ -100,24 +100,28 @@ def test_top_k_f1_counts_the_k_most_probable_labels() -> None:
     ],
 )
 def test_metric_strings_parse(text: str, expected) -> None:
-    assert parse_metric(text, Task.TEXT_CLASSIFICATION) == expected
+    assert parse_metric(text, TEXT_CLASSIFICATION) == expected
 
 
 def test_predictions_make_a_top_k_metric() -> None:
-    assert parse_metric("f1", Task.TEXT_CLASSIFICATION, predictions=3) == CustomMetric("f1", top_k=3)
-    assert parse_metric("f1", Task.TEXT_CLASSIFICATION, predictions=3).value == "f1@top3"
+    assert parse_metric("f1", TEXT_CLASSIFICATION, predictions=3) == CustomMetric("f1", top_k=3)
+    assert parse_metric("f1", TEXT_CLASSIFICATION, predictions=3).value == "f1@top3"
 
 
 @pytest.mark.parametrize(
     ("text", "task", "message"),
     [
-        ("f2", Task.TEXT_CLASSIFICATION, r"'f2' is not a metric; valid: f1 \(micro, default\)"),
-        ("precisionAtRecall:abc", Task.TEXT_CLASSIFICATION, "is not a metric"),
-        ("precisionAtRecall:150", Task.TEXT_CLASSIFICATION, r"must lie in \(0, 100\], but got 150"),
-        ("precisionAtRecall:30", Task.SEQUENCE_TAGGING, "needs label probabilities, which only text classifiers give"),
+        ("f2", TEXT_CLASSIFICATION, r"'f2' is not a metric; valid: f1 \(micro, default\)"),
+        ("precisionAtRecall:abc", TEXT_CLASSIFICATION, "is not a metric"),
+        ("precisionAtRecall:150", TEXT_CLASSIFICATION, r"must lie in \(0, 100\], but got 150"),
+        (
+            "precisionAtRecall:30",
+            SEQUENCE_TAGGING,
+            "needs label probabilities, which a sequence_tagging model does not give",
+        ),
     ],
 )
-def test_malformed_metric_strings_are_named(text: str, task: Task, message: str) -> None:
+def test_malformed_metric_strings_are_named(text: str, task: ModelTask, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         parse_metric(text, task)
 
@@ -128,4 +132,4 @@ def test_unknown_labels_are_named_with_suggestions() -> None:
     ):
         check_metric_labels(CustomMetric("f1", label="HUMM"), ["HUM", "LOC"])
     with pytest.raises(ConfigurationError, match="--predictions must be a positive whole number, but got 0"):
-        parse_metric("f1", Task.TEXT_CLASSIFICATION, predictions=0)
+        parse_metric("f1", TEXT_CLASSIFICATION, predictions=0)

@@ -21,12 +21,12 @@ from ray import cloudpickle  # noqa: E402
 
 from flair_hpo import Orchestrator  # noqa: E402
 from flair_hpo import parameters as p  # noqa: E402
-from flair_hpo.callbacks import SearchCallback  # noqa: E402
 from flair_hpo.errors import ConfigurationError  # noqa: E402
 from flair_hpo.executors import RayExecutor  # noqa: E402
-from flair_hpo.journal import Journal  # noqa: E402
-from flair_hpo.search_spaces import TextClassifierSearchSpace  # noqa: E402
-from flair_hpo.search_strategies import GridSearch  # noqa: E402
+from flair_hpo.search.callbacks import SearchCallback  # noqa: E402
+from flair_hpo.storage import Journal  # noqa: E402
+from flair_hpo.strategies import GridSearch  # noqa: E402
+from flair_hpo.tasks import TextClassifierSearchSpace  # noqa: E402
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
 

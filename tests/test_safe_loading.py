@@ -11,11 +11,11 @@ from flair_hpo import Orchestrator
 from flair_hpo import parameters as p
 from flair_hpo.analysis.report import build_report
 from flair_hpo.analysis.trials_table import trials_dataframe
-from flair_hpo.best_configuration import BestConfiguration, load_best_model
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.search_spaces import TextClassifierSearchSpace
-from flair_hpo.search_strategies import GridSearch
+from flair_hpo.search.best_configuration import BestConfiguration, load_best_model
+from flair_hpo.storage import JOURNAL_NAME, Journal
+from flair_hpo.strategies import GridSearch
+from flair_hpo.tasks import TextClassifierSearchSpace
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.runner import TrialRunner
 

@@ -25,8 +25,7 @@ from flair_hpo import (
     search_spaces,
     search_strategies,
 )
-from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.results import State
+from flair_hpo.storage import JOURNAL_NAME, Journal, State
 from flair_hpo.training.runner import TrialRunner
 
 pytestmark = pytest.mark.training

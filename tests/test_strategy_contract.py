@@ -7,9 +7,8 @@ from typing import Callable, Optional
 
 import pytest
 
-from flair_hpo.distributions import Categorical, Float, Int
-from flair_hpo.search_strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
-from flair_hpo.space import Space
+from flair_hpo.space import Categorical, Float, Int, Space
+from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
 
 STRATEGIES: dict[str, Callable[[int], SearchStrategy]] = {
     "grid": lambda seed: GridSearch(seed=seed),

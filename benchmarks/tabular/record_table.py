@@ -62,7 +62,8 @@ def main() -> None:
 
     import torch
 
-    from flair_hpo.settings import StudySettings, Task
+    from flair_hpo.search.settings import StudySettings
+    from flair_hpo.tasks import TEXT_CLASSIFICATION
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.runner import TrialRunner
 
@@ -70,7 +71,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-table-"))
     use_local_data("trec_6", cache=work / "flair")
     corpus = load_corpus()
-    settings = StudySettings(Task.TEXT_CLASSIFICATION, label_type="question_class", max_epochs=MAX_EPOCHS)
+    settings = StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=MAX_EPOCHS)
     runner = TrialRunner(corpus, settings, embedding_cache=EmbeddingCache(work / "cache"), save_models=False)
     done: set[tuple[int, int]] = set()
     if args.output.exists():

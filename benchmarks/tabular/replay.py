@@ -32,13 +32,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from space import KEYS, MAX_EPOCHS, OPTIONS, TABLE, config_id  # noqa: E402
 
-from flair_hpo.distributions import Categorical  # noqa: E402
 from flair_hpo.early_stopping import EarlyStopping, Hyperband, MedianStopping, SuccessiveHalving  # noqa: E402
-from flair_hpo.results import mean_of_last  # noqa: E402
-from flair_hpo.search_strategies import EvolutionarySearch, RandomSearch, SearchStrategy, TPESearch  # noqa: E402
-from flair_hpo.space import Space  # noqa: E402
+from flair_hpo.objective import Objective  # noqa: E402
+from flair_hpo.space import Categorical, Space  # noqa: E402
+from flair_hpo.strategies import EvolutionarySearch, RandomSearch, SearchStrategy, TPESearch  # noqa: E402
 
 TARGET_POINTS = 0.5
+DEV_SCORE = Objective()
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Table:
         quality = {}
         for config in {config for config, _ in curves}:
             scores = [
-                mean_of_last([dev for dev, _ in curves[(config, seed)]])
+                DEV_SCORE.run_score([dev for dev, _ in curves[(config, seed)]], [])
                 if len(curves[(config, seed)]) == MAX_EPOCHS
                 else 0.0
                 for seed in range(seeds)
@@ -103,7 +103,7 @@ class Search:
             if report(epoch, dev) and epoch < MAX_EPOCHS:
                 state = "stopped"
                 break
-        score = mean_of_last(scores)
+        score = DEV_SCORE.run_score(scores, [])
         if state == "completed" and score is not None and (self.best_observed is None or score > self.best_observed):
             self.best_observed = score
             self.trace.append((self.clock, self.table.quality[config]))

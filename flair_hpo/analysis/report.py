@@ -22,7 +22,7 @@ def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> 
     frame.to_csv(target / "trials.csv", index=False)
     images = {
         "Optimization history": plot_optimization_history(
-            frame, target / "optimization_history.png", study.objective_label, study.minimises
+            frame, target / "optimization_history.png", study.objective_label, study.objective.minimises
         ),
         "Parameter importances": plot_parameter_importances(frame, target / "parameter_importances.png"),
         "Score against each parameter": plot_slices(frame, target / "slices.png", study.objective_label),
@@ -31,7 +31,7 @@ def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> 
     summary = f"{len(frame)} trials: " + ", ".join(f"{n} {s}" for s, n in frame["state"].value_counts().items())
     best_html = "<p>No trial completed yet.</p>"
     if not completed.empty:
-        best = completed.loc[completed["score"].idxmin() if study.minimises else completed["score"].idxmax()]
+        best = completed.loc[completed["score"].idxmin() if study.objective.minimises else completed["score"].idxmax()]
         rows = "".join(
             f"<tr><th>{html.escape(c.removeprefix('param_'))}</th><td>{html.escape(str(best[c]))}</td></tr>"
             for c in frame.columns

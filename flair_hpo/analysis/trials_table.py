@@ -1,4 +1,4 @@
-"""A search's trials as a pandas DataFrame, read from its journal (no pickles, read-only)."""
+"""A search as its journal recorded it, and its trials as a pandas DataFrame (no pickles, read-only)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, Union
 import pandas as pd
 
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.journal import JOURNAL_NAME, Journal
-from flair_hpo.results import TrialRecord
+from flair_hpo.objective import Objective, OptimizationValue
+from flair_hpo.storage import JOURNAL_NAME, Journal, TrialRecord
+from flair_hpo.storage.trials_table import trials_frame
 
 
 @dataclass
@@ -23,12 +24,16 @@ class Study:
     trials: list[TrialRecord]
 
     @property
-    def objective_label(self) -> str:
-        return str(self.metadata.get("objective", "score"))
+    def objective(self) -> Objective:
+        """The objective the journal records; journals written before it did name only its label."""
+        if "objective_spec" in self.metadata:
+            return Objective.from_json(self.metadata["objective_spec"])
+        loss = Objective(value=OptimizationValue.DEV_LOSS)
+        return loss if self.metadata.get("objective") == loss.label else Objective()
 
     @property
-    def minimises(self) -> bool:
-        return "lower is better" in self.objective_label
+    def objective_label(self) -> str:
+        return str(self.metadata.get("objective", self.objective.label))
 
 
 def load_study(base_path: Union[str, Path]) -> Study:
@@ -48,34 +53,6 @@ def load_study(base_path: Union[str, Path]) -> Study:
         journal.close()
 
 
-def _value(text: str) -> Any:
-    """A described parameter value back as a number where it is one."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 def trials_dataframe(base_path: Union[str, Path]) -> pd.DataFrame:
-    """One row per trial: number, state, score and spread, test score, durations, epochs, ``param_<name>`` columns."""
-    rows = []
-    for trial in load_study(base_path).trials:
-        row: dict[str, Any] = {
-            "number": trial.number,
-            "state": trial.state.value,
-            "score": trial.score,
-            "score_std": trial.score_std,
-            "objective": trial.objective,
-            "test_score": trial.test_score,
-            "duration_s": trial.duration,
-            "epochs": trial.epochs,
-            "runs": len(trial.runs),
-            "error": trial.error,
-        }
-        row.update({f"param_{key}": _value(value) for key, value in trial.parameters.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One row per trial, in the layout of ``trials.tsv`` (:mod:`flair_hpo.storage.trials_table`)."""
+    return trials_frame(load_study(base_path).trials)

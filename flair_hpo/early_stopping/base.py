@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import statistics
 from abc import ABC, abstractmethod
+from typing import Optional
 
-from flair_hpo.settings import check_positive
+from flair_hpo.errors import ConfigurationError, check_positive
+from flair_hpo.registry import Registry
 
 
 class EarlyStopping(ABC):
@@ -77,3 +79,21 @@ class EarlyStopping(ABC):
 
     def __repr__(self) -> str:
         return self.describe()
+
+
+EARLY_STOPPING: Registry[type[EarlyStopping]] = Registry("early_stopping")  # by the names autotune and the CLI take
+NO_RULE = "none"
+
+
+def rule_names() -> list[str]:
+    """What autotune and the command line take: ``none`` or a registered rule's name."""
+    return [NO_RULE, *EARLY_STOPPING.names()]
+
+
+def make_rule(name: str) -> Optional[EarlyStopping]:
+    """The registered rule called ``name`` with its defaults; None for ``none``."""
+    if name == NO_RULE:
+        return None
+    if name not in EARLY_STOPPING:
+        raise ConfigurationError(f"early_stopping must be one of {rule_names()}, but got {name!r}.")
+    return EARLY_STOPPING.get(name)()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-from flair_hpo.early_stopping.base import EarlyStopping
+from flair_hpo.early_stopping.base import EARLY_STOPPING, EarlyStopping
 from flair_hpo.early_stopping.successive_halving import SuccessiveHalving
 
 
+@EARLY_STOPPING.register("hyperband")
 class Hyperband(EarlyStopping):
     """Brackets ``b = 0 .. s`` run asynchronous successive halving with a first rung at
     ``grace_epochs * reduction_factor**b``; the last bracket trains every trial to the end. Trials are dealt

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 
-from flair_hpo.early_stopping.base import EarlyStopping
-from flair_hpo.settings import check_positive
+from flair_hpo.early_stopping.base import EARLY_STOPPING, EarlyStopping
+from flair_hpo.errors import check_positive
 
 
+@EARLY_STOPPING.register("median")
 class MedianStopping(EarlyStopping):
     """As Optuna's ``MedianPruner`` and Ray Tune's median stopping rule: after ``grace_epochs``, a trial
     stops when its best value so far is worse than the median value of the completed trials at the same

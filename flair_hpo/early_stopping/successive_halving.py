@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flair_hpo.early_stopping.base import EarlyStopping
-from flair_hpo.errors import ConfigurationError
-from flair_hpo.settings import check_positive
+from flair_hpo.early_stopping.base import EARLY_STOPPING, EarlyStopping
+from flair_hpo.errors import ConfigurationError, check_positive
 
 
+@EARLY_STOPPING.register("asha")
 class SuccessiveHalving(EarlyStopping):
     """Rungs at ``grace_epochs * reduction_factor**k`` epochs. A trial reaching a rung goes on when its value
     is among the best ``1/reduction_factor`` of all values recorded at that rung so far (the best one while

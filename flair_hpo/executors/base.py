@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from flair_hpo.results import RunRecord, State
+from flair_hpo.storage.records import RunRecord, State
 
 if TYPE_CHECKING:
     from flair.data import Corpus
 
-    from flair_hpo.settings import StudySettings
+    from flair_hpo.search.settings import StudySettings
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.runner import TrialRunner
 

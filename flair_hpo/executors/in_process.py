@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Optional
 
 from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
-from flair_hpo.results import RunRecord
+from flair_hpo.storage.records import RunRecord
 from flair_hpo.training.runner import TrialRunner
 
 if TYPE_CHECKING:
     from flair.data import Corpus
 
-    from flair_hpo.settings import StudySettings
+    from flair_hpo.search.settings import StudySettings
     from flair_hpo.training.embedding_cache import EmbeddingCache
 
 

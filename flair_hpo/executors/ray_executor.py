@@ -20,17 +20,16 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import torch
 
-from flair_hpo.errors import ConfigurationError
+from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.optional import require
-from flair_hpo.results import RunRecord
-from flair_hpo.settings import check_positive
+from flair_hpo.storage.records import RunRecord
 
 if TYPE_CHECKING:
     from flair.data import Corpus
 
-    from flair_hpo.settings import StudySettings
+    from flair_hpo.search.settings import StudySettings
     from flair_hpo.training.embedding_cache import EmbeddingCache
 
 log = logging.getLogger("flair_hpo")
@@ -148,12 +147,13 @@ class RayExecutor(Executor):
         self.trial_timeout = trial_timeout
         self.num_cpus = num_cpus
         self._running: dict[Any, tuple[int, float]] = {}  # task reference -> (trial number, start time)
+        self._owns_cluster = False
 
     # -- the cluster ---------------------------------------------------------------------------
 
     def connect(self) -> None:
+        """Join or start the cluster, once: a cluster this executor started is shut down with it."""
         ray = self.ray
-        self._owns_cluster = False
         if ray.is_initialized():
             return
         try:
@@ -290,5 +290,6 @@ class RayExecutor(Executor):
         for reference in list(self._running):
             self.ray.cancel(reference, force=True)
         self._running.clear()
-        if getattr(self, "_owns_cluster", False):
+        if self._owns_cluster:
             self.ray.shutdown()
+            self._owns_cluster = False

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flair_hpo.callbacks import SearchCallback, SearchContext
 from flair_hpo.optional import require
-from flair_hpo.results import State, TrialRecord
+from flair_hpo.search.callbacks import SearchCallback, SearchContext
+from flair_hpo.storage.records import State, TrialRecord
 
 _STATUS = {State.COMPLETED: "FINISHED", State.FAILED: "FAILED", State.STOPPED: "KILLED"}
 

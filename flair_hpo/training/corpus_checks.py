@@ -9,7 +9,6 @@ from typing import Any
 from flair.data import Corpus, randomly_split_into_two_datasets
 
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.settings import Task
 
 log = logging.getLogger("flair_hpo")
 
@@ -67,19 +66,3 @@ def ensure_dev_split(corpus: Corpus, seed: int) -> None:
         dev_size,
         train_size,
     )
-
-
-def infer_task(corpus: Corpus, label_type: str) -> Task:
-    """Sentence-level labels make a text classification task, token or span labels a tagging task."""
-    sentences: Any = corpus.train or []
-    for sentence in sentences:
-        labels = sentence.get_labels(label_type)
-        if labels:
-            return Task.TEXT_CLASSIFICATION if labels[0].data_point is sentence else Task.SEQUENCE_TAGGING
-    raise ConfigurationError(f"no training sentence carries a {label_type!r} label.")
-
-
-def is_multi_label(corpus: Corpus, label_type: str) -> bool:
-    """Whether some training sentence carries more than one label of this type."""
-    sentences: Any = corpus.train or []
-    return any(len(sentence.get_labels(label_type)) > 1 for sentence in sentences)

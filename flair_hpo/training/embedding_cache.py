@@ -31,8 +31,8 @@ from flair.data import Corpus, Sentence
 from flair.embeddings import TokenEmbeddings
 from flair.nn import Model
 
-from flair_hpo.embedding_specs import describe_embeddings, to_spec
 from flair_hpo.training.corpus_checks import sentences as split_sentences
+from flair_hpo.training.embedding_specs import describe_embeddings, to_spec
 from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode, sentence_key
 
 log = logging.getLogger("flair_hpo")

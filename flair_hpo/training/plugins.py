@@ -9,7 +9,7 @@ from typing import Any
 from flair.trainers.plugins import TrainerPlugin
 
 from flair_hpo.early_stopping import EarlyStopping
-from flair_hpo.metrics import EvaluationMetric
+from flair_hpo.objective import EvaluationMetric, Objective
 
 
 class DeadlineReached(Exception):
@@ -59,18 +59,20 @@ class EarlyStoppingPlugin(TrainerPlugin):
     """Reports the objective after every epoch to an early-stopping rule and stops training when it says so.
     Reads the values a :class:`ScoreRecorder` placed before it in the plugin list collected."""
 
-    def __init__(self, rule: EarlyStopping, trial: int, run: int, recorder: ScoreRecorder, by_loss: bool) -> None:
+    def __init__(
+        self, rule: EarlyStopping, trial: int, run: int, recorder: ScoreRecorder, objective: Objective
+    ) -> None:
         super().__init__()
         self.rule, self.trial, self.run = rule, trial, run
         self.recorder = recorder
-        self.by_loss = by_loss
+        self.objective = objective
 
     @TrainerPlugin.hook
     def after_evaluation(self, **kw: Any) -> None:
-        values = self.recorder.dev_losses if self.by_loss else self.recorder.dev_scores
+        values = self.objective.run_values(self.recorder.dev_scores, self.recorder.dev_losses)
         if values:
             epoch = len(values)
-            if self.rule.report(self.trial, self.run, epoch, -values[-1] if self.by_loss else values[-1]):
+            if self.rule.report(self.trial, self.run, epoch, self.objective.maximised(values[-1])):
                 raise StoppedEarly(f"{self.rule} stopped the trial after epoch {epoch}")
 
 

@@ -20,13 +20,11 @@ from flair.nn import Model
 from flair.trainers import ModelTrainer
 
 from flair_hpo.early_stopping import EarlyStopping
-from flair_hpo.metric_spec import CustomMetric
-from flair_hpo.metrics import OptimizationValue
-from flair_hpo.results import RunRecord, State, mean_of_last
-from flair_hpo.settings import StudySettings, Task
+from flair_hpo.objective import CustomMetric
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.storage.records import RunRecord, State
 from flair_hpo.training.corpus_checks import sentences
 from flair_hpo.training.embedding_cache import EmbeddingCache
-from flair_hpo.training.model_factory import build_model, training_arguments
 from flair_hpo.training.plugins import (
     DeadlinePlugin,
     DeadlineReached,
@@ -35,6 +33,7 @@ from flair_hpo.training.plugins import (
     StoppedEarly,
 )
 from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode
+from flair_hpo.training.trainer_arguments import training_arguments
 
 log = logging.getLogger("flair_hpo")
 
@@ -127,12 +126,11 @@ class TrialRunner:
         self.settings = settings
         self.quiet = quiet
         self.embedding_cache = embedding_cache
-        add_unk = settings.task is Task.TEXT_CLASSIFICATION
-        self.labels = corpus.make_label_dictionary(settings.label, add_unk=add_unk)
+        self.labels = corpus.make_label_dictionary(settings.label, add_unk=settings.task.add_unknown_label)
 
     def build(self, config: dict[str, Any]) -> Model:
         """A freshly initialised model of this configuration."""
-        return build_model(config, self.settings, self.labels)
+        return self.settings.task.build_model(config, self.settings, self.labels)
 
     def train(
         self, config: dict[str, Any], folder: Path, seed: int, plugins: Sequence[Any] = (), train_with_dev: bool = False
@@ -176,10 +174,10 @@ class TrialRunner:
         Ctrl-C is re-raised. ``plugins`` are further trainer plugins; ``early_stopping`` hears this run's
         objective after every epoch as ``trial``'s."""
         recorder = ScoreRecorder(self.settings.metric, self.settings.label, self.settings.embeddings_storage_mode)
-        by_loss = self.settings.optimization_value is OptimizationValue.DEV_LOSS
+        objective = self.settings.objective
         observers: list[Any] = [recorder, *plugins]
         if early_stopping is not None:
-            observers.append(EarlyStoppingPlugin(early_stopping, trial, run, recorder, by_loss))
+            observers.append(EarlyStoppingPlugin(early_stopping, trial, run, recorder, objective))
         if deadline is not None:
             observers.append(DeadlinePlugin(deadline))
         record = RunRecord(run=run, state=State.RUNNING)
@@ -207,7 +205,7 @@ class TrialRunner:
                 torch.cuda.empty_cache()
         record.duration = time.monotonic() - started
         record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
-        record.score = mean_of_last(record.dev_losses if by_loss else record.dev_scores)
+        record.score = objective.run_score(record.dev_scores, record.dev_losses)
         if record.state is State.COMPLETED and record.score is None:
             record.state, record.error = State.FAILED, "no dev evaluation was recorded"
         return record

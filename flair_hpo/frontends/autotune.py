@@ -1,0 +1,189 @@
+"""One call, as fastText's autotune: a corpus, a metric and a time budget in; the best model out.
+
+    result = flair_hpo.frontends.autotune("trec_6", metric="f1", duration="5m", embeddings="glove")
+
+Ctrl-C: the first stops the search. The trial running at that moment is discarded (it is rerun if the
+search is resumed); the best configuration found so far is then retrained and every output written.
+A second Ctrl-C exits at once; the journal already holds every finished trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, TextIO, Union
+
+from flair.data import Corpus
+from flair.nn import Model
+
+from flair_hpo.early_stopping import make_rule
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.frontends.corpora import load_corpus
+from flair_hpo.frontends.space_files import load_space_file
+from flair_hpo.frontends.word_embeddings import load_word_embeddings
+from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
+from flair_hpo.objective.metric_strings import check_metric_labels, parse_metric
+from flair_hpo.search.best_configuration import BestConfiguration
+from flair_hpo.search.orchestrator import Orchestrator
+from flair_hpo.search.progress import ProgressLine
+from flair_hpo.search.settings import Budget, parse_duration
+from flair_hpo.storage import SearchResult, prepare_base_path
+from flair_hpo.strategies import STRATEGIES
+from flair_hpo.tasks import ModelTask, TaskSearchSpace, get_task, task_for_labels
+from flair_hpo.training.corpus_checks import resolve_label_type, sentences
+from flair_hpo.training.runner import format_bytes, saved_size
+
+log = logging.getLogger("flair_hpo")
+
+FINAL_MODEL_FOLDER = "final-model"
+
+
+class AutotuneError(RuntimeError):
+    """The search ended without a configuration that could be retrained."""
+
+
+@dataclass
+class AutotuneResult:
+    search: SearchResult
+    model: Model
+    model_path: Path
+    model_bytes: int
+    test_score: Optional[float]
+    test_label: str
+    interrupted: bool
+
+
+def parse_model_size(text: Union[str, int, None]) -> Optional[int]:
+    """Bytes from ``20M``, ``500K``, ``1.5G`` or a number of bytes (powers of 1000, as fastText)."""
+    if text is None or isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)B?\s*", str(text), flags=re.IGNORECASE)
+    if match is None or float(match.group(1)) <= 0:
+        raise ConfigurationError(f"a model size must look like '20M', '500K' or '1.5G', but got {text!r}.")
+    return int(float(match.group(1)) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}[match.group(2).upper()])
+
+
+def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -> Optional[float]:
+    """The model's score on the test data by the search's metric (information only)."""
+    test = sentences(corpus.test)
+    if not test:
+        return None
+    if isinstance(metric, CustomMetric):
+        return metric.score(model, test, label_type)
+    result = model.evaluate(test, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
+    return float(result.scores["accuracy"]) if metric is EvaluationMetric.MICRO_ACCURACY else float(result.main_score)
+
+
+@contextmanager
+def _second_interrupt_exits() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(130)
+
+    previous = signal.signal(signal.SIGINT, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _no_best_message(search: SearchResult) -> str:
+    reasons = Counter((trial.error or trial.state.value).split(": ", 1)[-1] for trial in search.trials)
+    if not reasons:
+        return "the search ended before any trial finished; give it more time (duration)."
+    reason, count = reasons.most_common(1)[0]
+    return f"no configuration completed ({len(search.trials)} trials); the most common reason ({count}x): {reason}"
+
+
+def autotune(
+    corpus: Union[Corpus, str],
+    *,
+    task: Union[str, ModelTask, None] = None,
+    label_type: Optional[str] = None,
+    metric: str = "f1",
+    predictions: int = 1,
+    duration: Union[str, float] = "5m",
+    strategy: str = "tpe",
+    early_stopping: str = "none",
+    seed: int = 0,
+    output: Union[str, Path] = "autotune",
+    search_space: Union[TaskSearchSpace, str, Path, None] = None,
+    embeddings: str = "glove",
+    transformer: Optional[str] = None,
+    model_size: Union[str, int, None] = None,
+    max_epochs: int = 10,
+    max_trials: Optional[int] = None,
+    train_with_dev: bool = False,
+    progress: Optional[TextIO] = None,
+) -> AutotuneResult:
+    """Search for ``duration`` (default 5 minutes), then retrain the best configuration and save it.
+    Everything is checked before any training starts."""
+    requested_task = get_task(task) if task is not None else None
+    if isinstance(corpus, str):
+        loaded = load_corpus(corpus, requested_task, label_type)
+        corpus, requested_task, label_type = loaded.corpus, loaded.task, loaded.label_type
+    label_type = resolve_label_type(corpus, label_type)
+    resolved_task = task_for_labels(corpus, label_type)
+    if requested_task is not None and requested_task is not resolved_task:
+        raise ConfigurationError(
+            f"the corpus's {label_type!r} labels are {resolved_task.label_kind}, which fit {resolved_task.name}, "
+            f"not {requested_task.name}."
+        )
+    parsed_metric = parse_metric(metric, resolved_task, predictions)
+    seconds = parse_duration(duration)
+    size_limit = parse_model_size(model_size)
+    search_strategy = STRATEGIES.get(strategy)(seed=seed)
+    stopping_rule = make_rule(early_stopping)
+    base_path = prepare_base_path(output)
+    if isinstance(search_space, (str, Path)):
+        space = load_space_file(Path(search_space), resolved_task)
+    else:
+        space = search_space or resolved_task.default_space(load_word_embeddings(embeddings), transformer)
+    if space.task is not resolved_task:
+        raise ConfigurationError(
+            f"the search space is for {space.task.name}, but the corpus is for {resolved_task.name}."
+        )
+    labels = corpus.make_label_dictionary(label_type, add_unk=False).get_items()
+    check_metric_labels(parsed_metric, labels)
+    space.label_type = label_type
+    space.multi_label = resolved_task.is_multi_label(corpus, label_type)
+    space.add_evaluation_metric(parsed_metric)
+    space.add_budget(Budget.TIME_IN_S, seconds)
+    if max_trials is not None:
+        space.add_budget(Budget.RUNS, max_trials)
+    space.add_max_epochs_per_training_run(max_epochs)
+    space.max_model_bytes = size_limit
+
+    orchestrator = Orchestrator(
+        corpus, base_path, space, search_strategy, callbacks=[ProgressLine(progress)], early_stopping=stopping_rule
+    )
+    interrupted = False
+    try:
+        search = orchestrator.optimize()
+    except KeyboardInterrupt:
+        interrupted = True
+        search = orchestrator.last_result  # type: ignore[assignment]
+        log.warning("search stopped by Ctrl-C: retraining the best configuration (Ctrl-C again exits at once)")
+    if search is None or search.best is None or search.best_parameters is None:
+        raise AutotuneError(_no_best_message(search) if search else "the search did not start.")
+
+    settings = space.to_settings()
+    settings.label_type = label_type
+    best = BestConfiguration(search.best_parameters, settings, search.best.score, search.best.number)
+    with _second_interrupt_exits():
+        model = best.train(corpus, base_path / FINAL_MODEL_FOLDER, seed=seed, train_with_dev=train_with_dev, quiet=True)
+        score = score_on_test(model, corpus, parsed_metric, label_type)
+    model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
+    model_bytes = saved_size(model)
+    log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
+    return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)

@@ -1,0 +1,119 @@
+"""The ``flair-hpo`` command: ``tune`` (autotune), ``find-lr`` (learning-rate finder) and ``report``."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import click
+
+from flair_hpo.early_stopping import rule_names
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.strategies import STRATEGIES
+from flair_hpo.tasks import task_names
+
+DURATION_HELP = "time budget: seconds, or '90s', '30m', '2h' (default 5m, as fastText)"
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    """Bad input ends the command with one clear message and exit status 2, before any training."""
+    try:
+        return action()
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="show flair's own log and progress bars")
+def main(verbose: bool) -> None:
+    """Hyperparameter search for flair sequence taggers and text classifiers."""
+    if not verbose:
+        os.environ.setdefault("TQDM_DISABLE", "1")  # read when tqdm is imported, so before flair is
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        flair = importlib.import_module("flair")  # flair configures its logger on import; quiet it afterwards
+        flair.logger.setLevel(logging.WARNING)
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("flair_hpo").addHandler(console)
+
+
+@main.command()
+@click.argument("corpus")
+@click.option("--task", type=click.Choice(task_names()), help="inferred from the corpus when left out")
+@click.option("--label-type", help="the label (or tag) type to learn; the corpus's only one when left out")
+@click.option(
+    "--metric",
+    default="f1",
+    show_default=True,
+    help="f1, macro-f1, accuracy, f1:LABEL, precisionAtRecall:X[:LABEL], recallAtPrecision:X[:LABEL]",
+)
+@click.option("--predictions", default=1, show_default=True, help="score the top K labels (multi-label classifiers)")
+@click.option("--duration", default="5m", show_default=True, help=DURATION_HELP)
+@click.option("--strategy", type=click.Choice(STRATEGIES.names()), default="tpe", show_default=True)
+@click.option(
+    "--early-stopping",
+    type=click.Choice(rule_names()),
+    default="none",
+    show_default=True,
+    help="stop unpromising trials after an epoch (grace period 1 epoch; reduction factor 3)",
+)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--output", default="autotune", show_default=True, type=click.Path(file_okay=False), help="output folder")
+@click.option("--space", "space_file", type=click.Path(dir_okay=False), help="a YAML search-space file")
+@click.option("--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name")
+@click.option("--transformer", help="also try this frozen transformer (a name or a local folder)")
+@click.option("--model-size", help="only configurations whose saved model fits, e.g. 20M")
+@click.option("--max-epochs", default=10, show_default=True)
+@click.option("--max-trials", type=int, help="stop after this many configurations")
+@click.option("--train-with-dev", is_flag=True, help="retrain the best configuration on train+dev")
+def tune(corpus: str, space_file: Optional[str], **options: Any) -> None:
+    """Tune a model on CORPUS (a flair dataset name such as trec_6, or a folder) within a time budget."""
+    from flair_hpo.frontends.autotune import AutotuneError, autotune
+
+    try:
+        result = _run(lambda: autotune(corpus, search_space=space_file, **options))
+    except AutotuneError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    best = result.search.best
+    click.echo(f"\nBest configuration (trial {best.number}, {result.search.objective_label} {best.score:.6f}):")
+    for key, value in best.parameters.items():
+        click.echo(f"  {key}: {value}")
+    if result.test_score is not None:
+        click.echo(f"Test {result.test_label} of the final model: {result.test_score:.6f}")
+    click.echo(
+        f"Final model: {result.model_path} ({result.model_bytes / 1e6:.1f}M); search outputs in {result.search.base_path}"
+    )
+
+
+@main.command("find-lr")
+@click.argument("corpus")
+@click.option("--task", type=click.Choice(task_names()))
+@click.option("--label-type")
+@click.option("--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name")
+@click.option("--output", default="learning-rate", show_default=True, type=click.Path(file_okay=False))
+@click.option("--optimizer", default="SGD", show_default=True, help="a torch.optim optimizer, e.g. SGD or Adam")
+@click.option("--start-learning-rate", default=1e-7, show_default=True)
+@click.option("--end-learning-rate", default=10.0, show_default=True)
+@click.option("--iterations", default=100, show_default=True)
+@click.option("--mini-batch-size", default=32, show_default=True)
+def find_lr(corpus: str, output: str, **options: Any) -> None:
+    """Run the learning-rate finder on a default model for CORPUS; writes learning_rate.tsv and .png."""
+    from flair_hpo.frontends.find_lr import find_learning_rate_for
+
+    tsv, suggestion = _run(lambda: find_learning_rate_for(corpus, Path(output), **options))
+    click.echo(f"{tsv}\n{tsv.with_suffix('.png')}\nsuggested learning rate: {suggestion:.3g}")
+
+
+@main.command()
+@click.argument("base_path", type=click.Path(file_okay=False))
+def report(base_path: str) -> None:
+    """Rebuild the plots and the HTML report of the search in BASE_PATH from its journal."""
+    from flair_hpo.analysis import build_report
+
+    click.echo(_run(lambda: build_report(base_path)))

@@ -1,0 +1,120 @@
+"""flair's ModelTrainer with the learning-rate finder of flair's tuning tutorial.
+
+trainer = ModelTrainer(tagger, corpus)
+learning_rate_tsv = trainer.find_learning_rate("resources/taggers/example-ner", Adam)
+Plotter().plot_learning_rate(learning_rate_tsv)
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import flair
+import numpy as np
+import torch
+from flair.datasets import DataLoader
+from flair.trainers import ModelTrainer as FlairModelTrainer
+
+log = logging.getLogger("flair_hpo")
+
+LEARNING_RATE_FILE = "learning_rate.tsv"
+HEADER = "ITERATION\tTIMESTAMP\tLEARNING_RATE\tTRAIN_LOSS\n"
+
+
+def suggest_learning_rate(learning_rates: list[float], losses: list[float], smoothing_factor: float = 0.98) -> float:
+    """The learning rate where the smoothed loss falls fastest against log(learning rate)."""
+    if len(losses) < 3:
+        raise ValueError(f"need at least 3 recorded iterations to suggest a learning rate, got {len(losses)}")
+    smoothed, average = [], 0.0
+    for step, loss in enumerate(losses, start=1):
+        average = smoothing_factor * average + (1 - smoothing_factor) * loss
+        smoothed.append(average / (1 - smoothing_factor**step))
+    slopes = np.gradient(np.array(smoothed), np.log(np.array(learning_rates)))
+    skip = len(slopes) // 10  # the first iterations mostly show the smoothing warming up
+    return float(learning_rates[skip + int(np.argmin(slopes[skip:]))])
+
+
+class ModelTrainer(FlairModelTrainer):
+    """flair's ``ModelTrainer`` plus :meth:`find_learning_rate`."""
+
+    suggested_learning_rate: Optional[float] = None
+
+    def find_learning_rate(
+        self,
+        base_path: Union[str, Path],
+        optimizer: Union[type[torch.optim.Optimizer], torch.optim.Optimizer],
+        mini_batch_size: int = 32,
+        start_learning_rate: float = 1e-7,
+        end_learning_rate: float = 10,
+        iterations: int = 100,
+        stop_early: bool = True,
+        file_name: str = LEARNING_RATE_FILE,
+        smoothing_factor: float = 0.98,
+        **kwargs: Any,
+    ) -> Path:
+        """Train with an exponentially growing learning rate and write the loss of every step to
+        ``learning_rate.tsv``; afterwards the model's weights (and a given optimizer's state) are as before.
+        The suggestion is in ``self.suggested_learning_rate``. Returns the path of the TSV file."""
+        if not 0 < start_learning_rate < end_learning_rate:
+            raise ValueError(
+                f"0 < start_learning_rate < end_learning_rate must hold, got ({start_learning_rate}, {end_learning_rate})"
+            )
+        path = Path(base_path)
+        path.mkdir(parents=True, exist_ok=True)
+        tsv = path / file_name
+        model_state = copy.deepcopy(self.model.state_dict())
+        was_training = self.model.training
+        if isinstance(optimizer, torch.optim.Optimizer):
+            optimizer_state = copy.deepcopy(optimizer.state_dict())
+            active = optimizer
+            for group in active.param_groups:
+                group["lr"] = start_learning_rate
+        else:
+            optimizer_state, active = None, optimizer(self.model.parameters(), lr=start_learning_rate, **kwargs)  # type: ignore[call-arg]
+        growth = (end_learning_rate / start_learning_rate) ** (1 / iterations)
+        learning_rates: list[float] = []
+        losses: list[float] = []
+        try:
+            self.model.train()
+            best, average, step = math.inf, 0.0, 0
+            with tsv.open("w", encoding="utf-8") as handle:
+                handle.write(HEADER)
+                while step < iterations:
+                    for batch in DataLoader(self.corpus.train, batch_size=mini_batch_size, shuffle=True):
+                        step += 1
+                        learning_rate = start_learning_rate * growth**step
+                        for group in active.param_groups:
+                            group["lr"] = learning_rate
+                        loss, count = self.model.forward_loss(batch)[:2]
+                        active.zero_grad()
+                        loss.backward()
+                        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
+                        active.step()
+                        value = loss.item() / max(count, 1)
+                        average = smoothing_factor * average + (1 - smoothing_factor) * value
+                        smoothed = average / (1 - smoothing_factor**step)
+                        if stop_early and (not math.isfinite(value) or smoothed > 4 * best):
+                            log.info("learning-rate finder stopped at step %d: the loss diverged", step)
+                            step = iterations
+                            break
+                        best = min(best, smoothed)
+                        learning_rates.append(learning_rate)
+                        losses.append(value)
+                        handle.write(f"{step}\t{time.strftime('%H:%M:%S')}\t{learning_rate}\t{value}\n")
+                        if step >= iterations:
+                            break
+        finally:
+            self.model.load_state_dict(model_state)
+            self.model.train(was_training)
+            self.model.to(flair.device)
+            if optimizer_state is not None:
+                active.load_state_dict(optimizer_state)
+        if len(losses) >= 3:
+            self.suggested_learning_rate = suggest_learning_rate(learning_rates, losses, smoothing_factor)
+            log.info("suggested learning rate: %g (loss falls fastest there)", self.suggested_learning_rate)
+        return tsv

@@ -1,0 +1,72 @@
+"""Search spaces written in YAML, for the command line.
+
+parameters:
+  ModelTrainer.LEARNING_RATE: {low: 0.01, high: 0.5, log: true}
+  ModelTrainer.MINI_BATCH_SIZE: [16, 32]             # a list: the options
+  DocumentRNNEmbeddings.WORD_EMBEDDINGS: [[glove.6B.50d.gensim]]
+  DocumentRNNEmbeddings.HIDDEN_SIZE: {options: [64, 128]}
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.frontends.word_embeddings import load_word_embeddings
+from flair_hpo.tasks import HyperParameter, ModelTask, TaskSearchSpace
+
+_RANGE_KEYS = {"options", "low", "high", "log", "step"}
+
+
+def _parameter(name: str, source: Path, task: ModelTask) -> HyperParameter:
+    groups = {group.__name__: group for group in task.parameter_groups}
+    target, _, member = str(name).partition(".")
+    cls = groups.get(target)
+    if cls is None or member not in cls.__members__:
+        names = sorted(f"{group_name}.{member.name}" for group_name, group in groups.items() for member in group)
+        close = difflib.get_close_matches(str(name), names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; valid names look like {names[0]}"
+        raise ConfigurationError(f"{source}: {name!r} is not a parameter{hint}")
+    return cls[member]
+
+
+def _embeddings(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_embeddings(item) for item in value]
+    return load_word_embeddings(str(value))
+
+
+def load_space_file(path: Path, task: ModelTask) -> TaskSearchSpace:
+    """The search space a YAML file describes; typos are errors that suggest the intended name."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"cannot read search-space file {str(path)!r}: {error}") from None
+    if (
+        not isinstance(document, dict)
+        or set(document) - {"parameters"}
+        or not isinstance(document.get("parameters"), dict)
+    ):
+        raise ConfigurationError(
+            f"{path}: the file must hold one mapping 'parameters:' of parameter names to options or ranges."
+        )
+    space = task.new_search_space()
+    for name, specification in document["parameters"].items():
+        parameter = _parameter(name, path, task)
+        if isinstance(specification, list):
+            specification = {"options": specification}
+        if not isinstance(specification, dict) or set(specification) - _RANGE_KEYS:
+            raise ConfigurationError(
+                f"{path}: {name} must be a list of options or a mapping with {sorted(_RANGE_KEYS)}, but got {specification!r}."
+            )
+        if parameter in task.word_embedding_parameters and "options" in specification:
+            specification = {**specification, "options": [_embeddings(option) for option in specification["options"]]}
+        try:
+            space.add_parameter(parameter, **specification)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{path}: {name}: {error}") from None
+    return space

@@ -1,0 +1,29 @@
+"""Word embeddings named by a string on the command line, in space files and in autotune."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flair_hpo.errors import ConfigurationError
+
+
+def _has_word2vec_header(path: Path) -> bool:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        first = handle.readline().split()
+    return len(first) == 2 and all(part.isdigit() for part in first)
+
+
+@cache
+def load_word_embeddings(spec: str) -> Any:
+    """flair ``WordEmbeddings`` from a gensim file, a word2vec/GloVe text file, or a flair name such as ``glove``."""
+    from flair.embeddings import WordEmbeddings
+
+    path = Path(spec).expanduser()
+    try:
+        if path.is_file() and path.suffix in {".txt", ".vec"}:
+            return WordEmbeddings(str(path), no_header=not _has_word2vec_header(path))
+        return WordEmbeddings(str(path) if path.is_file() else spec)
+    except Exception as error:  # flair downloads names it does not find; offline that fails
+        raise ConfigurationError(f"cannot load word embeddings {spec!r}: {type(error).__name__}: {error}") from None

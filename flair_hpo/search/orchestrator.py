@@ -1,0 +1,296 @@
+"""The search loop: ask the strategy, train the configuration ``training_runs`` times, journal, tell.
+
+Everything is validated before the first training starts. Every ask and tell is journalled with the trial
+it concerns, so a search that crashed or was interrupted resumes on the same ``base_path`` without rerunning
+finished trials, and its strategy proposes exactly what an uninterrupted search would have, however many
+trials ran at once (see :mod:`flair_hpo.search.study`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from flair.data import Corpus
+
+from flair_hpo.early_stopping import EARLY_STOPPING, EarlyStopping
+from flair_hpo.errors import ConfigurationError, JournalMismatchError
+from flair_hpo.executors.base import Executor, Outcome, TrialJob
+from flair_hpo.executors.in_process import InProcessExecutor
+from flair_hpo.search.callbacks import SearchCallback, SearchContext
+from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.search.study import open_journal, replay
+from flair_hpo.space import Space
+from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use, prepare_base_path
+from flair_hpo.strategies import SearchStrategy, Suggestion
+from flair_hpo.tasks import TaskSearchSpace
+from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
+from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
+
+log = logging.getLogger("flair_hpo")
+
+LOG_NAME = "search.log"
+
+
+class Orchestrator:
+    """Runs a search of ``search_space`` with ``search_strategy`` on ``corpus``, writing into ``base_path``.
+
+    ``embedding_cache``: True (the default) computes embeddings that never change once for the whole search
+    and keeps them in ``base_path/embedding-cache``; an :class:`EmbeddingCache` sets its folder and memory
+    limit; False computes every embedding in every batch, as flair does.
+    ``early_stopping``: a rule (:mod:`flair_hpo.early_stopping`) that stops unpromising trials after an epoch;
+    a stopped trial is recorded with the scores it reached, told to the strategy, and never selected as best.
+    ``executor``: where trials train; the default trains them one at a time in this process, a
+    :class:`~flair_hpo.executors.RayExecutor` trains several at once on a Ray cluster. Only this process
+    writes the journal and the outputs.
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        base_path: Union[str, Path],
+        search_space: TaskSearchSpace,
+        search_strategy: SearchStrategy,
+        quiet_training: bool = True,
+        callbacks: Sequence[SearchCallback] = (),
+        embedding_cache: Union[bool, EmbeddingCache] = True,
+        early_stopping: Optional[EarlyStopping] = None,
+        executor: Optional[Executor] = None,
+    ) -> None:
+        self.corpus = corpus
+        self.base_path = Path(base_path)
+        self.search_space = search_space
+        self.strategy = search_strategy
+        self.quiet_training = quiet_training
+        self.callbacks = list(callbacks)
+        if embedding_cache is True:
+            embedding_cache = EmbeddingCache(self.base_path / CACHE_FOLDER_NAME)
+        self.embedding_cache = embedding_cache or None
+        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+            valid = ", ".join(rule.__name__ for rule in EARLY_STOPPING)
+            raise ConfigurationError(
+                f"early_stopping must be a rule from flair_hpo.early_stopping ({valid}), but got {early_stopping!r}."
+            )
+        self.early_stopping = early_stopping
+        self.executor = executor if executor is not None else InProcessExecutor()
+        self._rule: Any = None
+        self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
+
+    # -- preparation: everything that can be wrong is found here --------------------------------
+
+    def _prepare(self) -> tuple[Space, StudySettings]:
+        space = self.search_space.to_space()
+        settings = self.search_space.to_settings()
+        if self.strategy._space is None or self.strategy.space.describe() != space.describe():
+            self.strategy.make_configurations(space)
+        if settings.budgets.generations is not None and not self.strategy.counts_generations:
+            raise ConfigurationError(
+                f"a GENERATIONS budget needs a generational strategy (EvolutionarySearch), not {self.strategy.name}; use RUNS or TIME_IN_H."
+            )
+        if settings.budgets.is_unlimited() and space.grid_size() is None:
+            raise ConfigurationError(
+                "the search has no budget and a continuous space, so it would never end: add_budget(Budget.RUNS, n) or a time budget."
+            )
+        if self.early_stopping is not None:
+            self.early_stopping.bind(settings.max_epochs)
+        settings.label_type = resolve_label_type(self.corpus, settings.label_type)
+        self.executor.connect()
+        prepare_base_path(self.base_path)
+        ensure_dev_split(self.corpus, self.strategy.seed)
+        return space, settings
+
+    def _fingerprint(self, space: Space, settings: StudySettings) -> dict[str, Any]:
+        """What a journal must agree on to be resumed by this search."""
+        return {
+            "task": settings.task.name,
+            "label_type": settings.label_type,
+            "space": space.describe(),
+            "strategy": self.strategy.name,
+            "objective": settings.objective.label,
+            "objective_spec": settings.objective.to_json(),
+            "max_epochs": settings.max_epochs,
+            "training_runs": settings.training_runs,
+            "early_stopping": self.early_stopping.describe() if self.early_stopping else None,
+        }
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def optimize(self) -> SearchResult:
+        """Search until a budget is used up or the strategy is exhausted; returns every trial and the best."""
+        space, settings = self._prepare()
+        started = time.monotonic()
+        deadline = started + settings.budgets.seconds if settings.budgets.seconds is not None else None
+        with exclusive_use(self.base_path):
+            journal = open_journal(self.base_path, self._fingerprint(space, settings), self.strategy)
+            self._space, self._settings, self._journal = space, settings, journal
+            handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            log.addHandler(handler)
+            try:
+                self.executor.start(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
+                self._rule = self.executor.share_rule(self.early_stopping)
+                self._search(deadline)
+            finally:
+                self.executor.shutdown()
+                result = self.last_result = self._write_outputs()
+                journal.close()
+                log.removeHandler(handler)
+                handler.close()
+                for callback in self.callbacks:
+                    callback.on_search_end(result)
+        log.info("%r", result)
+        return result
+
+    def _search(self, deadline: Optional[float]) -> None:
+        """Keep up to ``max_concurrent_trials`` trials running until a budget ends or the strategy is exhausted.
+        Trials pending when the search last stopped run first, with the points they were asked with."""
+        replayed = replay(self._journal, self.strategy, on_tell=self._inform_early_stopping)
+        finished, waiting = replayed.told, replayed.pending
+        log.info(
+            "search in %s: %s with seed %d, %d finished trials, %d to run again",
+            self.base_path,
+            self.strategy.name,
+            self.strategy.seed,
+            len(finished),
+            len(waiting),
+        )
+        context = SearchContext(self.base_path, self._settings, self.strategy.name, self.strategy.seed, len(finished))
+        for callback in self.callbacks:
+            callback.on_search_start(context)
+        running: dict[int, TrialRecord] = {}
+        reason: Optional[str] = None
+        while True:
+            while reason is None and len(running) < self.executor.max_concurrent_trials:
+                if waiting:
+                    reason = self._time_is_up(deadline)
+                    trial = self._restart_trial(waiting.pop(0)) if reason is None else None
+                else:
+                    reason = self._stop_reason(finished, deadline, running=len(running))
+                    trial = self._ask(running) if reason is None else None
+                    if reason is None and trial is None:
+                        reason = "the strategy has proposed every configuration"
+                if trial is not None:
+                    running[trial.number] = trial
+                    self.executor.submit(self._job(trial, deadline), self._rule)
+            if not running:
+                break
+            for number, outcome in self.executor.wait():
+                trial = self._finish_trial(running.pop(number), outcome)
+                if trial.state is State.STOPPED:
+                    reason = "the time budget ran out"
+                else:
+                    finished.append(trial)
+                    self.strategy.tell(trial.number, trial.objective)
+                best = best_trial(self._journal.trials(), self._settings.objective)
+                if trial.state is not State.STOPPED:
+                    self._write_outputs()
+                for callback in self.callbacks:
+                    callback.on_trial_end(trial, best)
+        log.info("search ended: %s", reason)
+
+    @staticmethod
+    def _time_is_up(deadline: Optional[float]) -> Optional[str]:
+        return "the time budget ran out" if deadline is not None and time.monotonic() >= deadline else None
+
+    def _stop_reason(self, finished: list[TrialRecord], deadline: Optional[float], running: int = 0) -> Optional[str]:
+        budgets = self._settings.budgets
+        if budgets.trials is not None and len(finished) + running >= budgets.trials:
+            return f"{budgets.trials} runs done"
+        if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
+            return f"{budgets.epochs} epochs trained"
+        if budgets.generations is not None and self.strategy.generations_completed >= budgets.generations:
+            return f"{budgets.generations} generations done"
+        return self._time_is_up(deadline)
+
+    def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
+        """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
+        if self._rule is None:
+            return
+        objective = self._settings.objective
+        for run in trial.runs:
+            for epoch, value in enumerate(objective.run_values(run.dev_scores, run.dev_losses), start=1):
+                self._rule.report(trial.number, run.run, epoch, objective.maximised(value))
+        if finished:
+            self._rule.finish(trial.number, trial.state is State.COMPLETED)
+
+    def _ask(self, running: dict[int, TrialRecord]) -> Optional[TrialRecord]:
+        """A new trial at the strategy's next point, journalled with its ask; None when the strategy has none."""
+        suggestion: Optional[Suggestion] = self.strategy.ask()
+        if suggestion is None:
+            return None
+        previous = self._journal.trial(suggestion.trial_id)  # an unfinished trial of a journal without events
+        if previous is not None and previous.point != suggestion.point:
+            raise JournalMismatchError(
+                f"trial {suggestion.trial_id} in {self.base_path} was journalled with another configuration."
+            )
+        trial = TrialRecord(suggestion.trial_id, suggestion.point, self._space.describe_point(suggestion.point))
+        self._keep_completed_runs(trial, previous)
+        self._journal.record_ask(trial, pending=sorted(running))
+        self._announce(trial)
+        return trial
+
+    def _restart_trial(self, journalled: TrialRecord) -> TrialRecord:
+        """A trial pending when the search stopped, started again; its completed runs are kept."""
+        trial = TrialRecord(journalled.number, journalled.point, journalled.parameters)
+        self._keep_completed_runs(trial, journalled)
+        self._journal.save_trial(trial)
+        self._announce(trial)
+        return trial
+
+    def _keep_completed_runs(self, trial: TrialRecord, previous: Optional[TrialRecord]) -> None:
+        trial.runs = [run for run in (previous.runs if previous else []) if run.state is State.COMPLETED]
+        for run in trial.runs:
+            run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
+        self._inform_early_stopping(trial, finished=False)
+
+    def _announce(self, trial: TrialRecord) -> None:
+        for callback in self.callbacks:
+            callback.on_trial_start(trial)
+        log.info("trial %d: %s", trial.number, ", ".join(f"{k}={v}" for k, v in trial.parameters.items()))
+
+    def _job(self, trial: TrialRecord, deadline: Optional[float]) -> TrialJob:
+        """The runs a trial still needs."""
+        runs = [
+            (index, self._run_folder(trial.number, index), self.strategy.seed + index)
+            for index in range(len(trial.runs), self._settings.training_runs)
+        ]
+        seconds_left = deadline - time.monotonic() if deadline is not None else None
+        return TrialJob(trial.number, self._space.decode(trial.point), runs, seconds_left)
+
+    def _save_run(self, trial_number: int, run: RunRecord) -> None:
+        self._journal.save_run(trial_number, run)
+
+    def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
+        """Journal a trial's runs and result with its tell, and keep its weights if it is the best so far."""
+        if isinstance(outcome, str):
+            trial.runs.append(RunRecord(len(trial.runs), State.FAILED, error=outcome))
+        else:
+            for run in outcome:
+                if run.model_path is None and run.state is State.COMPLETED:
+                    run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
+                trial.runs.append(run)
+        trial.summarize()
+        objective = self._settings.objective
+        if trial.state.informs and trial.score is not None:
+            trial.objective = objective.maximised(trial.score)
+        self._journal.record_end(trial, told=trial.state.finished)
+        if self._rule is not None and trial.state.finished:
+            self._rule.finish(trial.number, trial.state is State.COMPLETED)
+        log.info("trial %d %s: %s %s", trial.number, trial.state.value, objective.label, trial.score)
+        if trial.state is State.COMPLETED:
+            keep_model_if_best(self.base_path, trial, best_trial(self._journal.trials(), objective), objective)
+        return trial
+
+    def _run_folder(self, trial_number: int, run_index: int) -> Path:
+        return self.base_path / "trials" / f"{trial_number:04d}" / f"run-{run_index + 1}"
+
+    def _write_outputs(self) -> SearchResult:
+        header = (
+            f"flair-hpo search: {self._settings.task.name}, label type {self._settings.label_type!r}, "
+            f"{self.strategy.name} (seed {self.strategy.seed}), at most {self._settings.max_epochs} epochs per run"
+        )
+        return write_outputs(self.base_path, self._journal.trials(), self._space, self._settings, header)

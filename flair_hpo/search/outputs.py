@@ -1,0 +1,107 @@
+"""What a search leaves in ``base_path`` besides its journal: ``param_selection.txt``, ``trials.tsv``,
+``best_parameters.json`` and ``best-model.pt``, rewritten from the journal after every trial."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Optional
+
+from flair_hpo.objective import LAST_EPOCHS_SCORED, Objective
+from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BEST_PARAMETERS_NAME, BestConfiguration
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.space import Space
+from flair_hpo.storage import SearchResult, State, TrialRecord
+from flair_hpo.storage.trials_table import TRIALS_TABLE_NAME, write_trials_table
+
+PARAM_SELECTION_NAME = "param_selection.txt"
+RULE = "-" * 100
+
+
+def best_trial(trials: list[TrialRecord], objective: Objective) -> Optional[TrialRecord]:
+    """The completed trial with the best score (the earliest of equals); stopped and failed trials never count."""
+    return objective.best([t for t in trials if t.state is State.COMPLETED], lambda trial: trial.score)
+
+
+def _number(value: Optional[float]) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _score_line(trial: TrialRecord, objective: Objective) -> str:
+    if trial.score is None:
+        return f"  {objective.label}: none"
+    runs = ", ".join(_number(run.score) for run in trial.runs if run.score is not None)
+    return f"  {objective.label}: {trial.score:.4f} ± {trial.score_std or 0.0:.4f}  (runs: {runs})"
+
+
+def _trial_block(trial: TrialRecord, objective: Objective) -> list[str]:
+    runs = f"{len(trial.runs)} run{'s' if len(trial.runs) != 1 else ''}"
+    lines = [f"trial {trial.number}  {trial.state.value}  {runs}  {trial.epochs} epochs  {trial.duration:.1f} s"]
+    lines += [f"  {key}: {value}" for key, value in trial.parameters.items()]
+    lines.append(_score_line(trial, objective))
+    if trial.test_score is not None:
+        lines.append(
+            f"  test {objective.metric.test_label} (information only, not used for selection): {trial.test_score:.4f}"
+        )
+    if trial.error:
+        lines.append(f"  error: {trial.error}")
+    if trial.state is State.STOPPED:
+        lines.append("  stopped: the time budget ran out while it trained; not used for selection")
+    if trial.state is State.STOPPED_EARLY:
+        epochs = ", ".join(str(run.epochs) for run in trial.runs)
+        lines.append(
+            f"  stopped early after epoch {epochs} (score of the epochs it reached); told to the strategy, not used for selection"
+        )
+    return lines
+
+
+def write_param_selection(
+    path: Path, trials: list[TrialRecord], best: Optional[TrialRecord], settings: StudySettings, header: str
+) -> None:
+    """Every trial's parameters as values and its named score, then the best parameter combination."""
+    objective = settings.objective
+    lines = [
+        header,
+        f"selection score: {objective.label}: mean of the last {LAST_EPOCHS_SCORED} {objective.values_name} of each run, "
+        f"averaged over {settings.training_runs} training run(s) (± standard deviation over runs)",
+        "test scores are information only: they are never used for selection",
+        RULE,
+    ]
+    for trial in trials:
+        lines += _trial_block(trial, objective) + [RULE]
+    if best is None:
+        lines.append("best parameter combination: none yet (no trial completed)")
+    else:
+        lines.append(
+            f"best parameter combination: trial {best.number}, {objective.label} {best.score:.4f} ± {best.score_std or 0.0:.4f}"
+        )
+        lines += [f"  {key}: {value}" for key, value in best.parameters.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def keep_model_if_best(base_path: Path, trial: TrialRecord, best: Optional[TrialRecord], objective: Objective) -> None:
+    """Copy the best run's weights of a new best trial to ``best-model.pt``; drop every other trial's weights."""
+    keep = best.number if best is not None else None
+    if trial.number == keep:
+        runs = [r for r in trial.runs if r.model_path is not None and r.model_path.exists()]
+        best_run = objective.best(runs, lambda run: run.score)
+        if best_run is not None and best_run.model_path is not None:
+            shutil.copyfile(best_run.model_path, base_path / BEST_MODEL_NAME)
+    for model in (base_path / "trials").glob("*/run-*/final-model.pt"):
+        if int(model.parent.parent.name) != keep:
+            model.unlink()
+
+
+def write_outputs(
+    base_path: Path, journalled: list[TrialRecord], space: Space, settings: StudySettings, header: str
+) -> SearchResult:
+    """Rewrite every output from the journalled trials; returns the search's result."""
+    trials = [t for t in journalled if t.state is not State.RUNNING]
+    best = best_trial(trials, settings.objective)
+    write_param_selection(base_path / PARAM_SELECTION_NAME, trials, best, settings, header)
+    write_trials_table(base_path / TRIALS_TABLE_NAME, trials)
+    best_parameters: Optional[dict[str, Any]] = None
+    if best is not None:
+        best_parameters = space.decode(best.point)
+        BestConfiguration(best_parameters, settings, best.score, best.number).save(base_path / BEST_PARAMETERS_NAME)
+    return SearchResult(trials, best, best_parameters, settings.objective, base_path)

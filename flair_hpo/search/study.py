@@ -1,0 +1,79 @@
+"""Opening a search's journal, checking it belongs to this search, and replaying its asks and tells.
+
+Replaying the event log in order puts a fresh strategy (same space and seed) into the state it had when
+the search stopped: the same points asked, the same results told in the same order, and the same trials
+pending. A pending trial was asked and not finished; it runs again with its journalled point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from flair_hpo.errors import JournalMismatchError
+from flair_hpo.storage import JOURNAL_NAME, Journal, TrialRecord
+from flair_hpo.strategies import SearchStrategy
+
+
+def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchStrategy) -> Journal:
+    """The journal in ``base_path``, new or written by this same search (``fingerprint`` says what must match).
+    A strategy created without a seed adopts the journal's."""
+    journal = Journal(base_path / JOURNAL_NAME)
+    recorded = journal.metadata()
+    if not recorded:
+        journal.set_metadata({**fingerprint, "seed": strategy.seed})
+        return journal
+    differing = sorted(key for key, value in fingerprint.items() if key in recorded and recorded[key] != value)
+    if differing:
+        journal.close()
+        raise JournalMismatchError(
+            f"{base_path} holds a search whose {', '.join(differing)} differ from this one "
+            f"(journal: {', '.join(f'{k}={recorded.get(k)!r}' for k in differing)}); resume it unchanged or use a new base_path."
+        )
+    journal.set_metadata({key: value for key, value in fingerprint.items() if key not in recorded})
+    if recorded["seed"] != strategy.seed:
+        if strategy.seed_given:
+            journal.close()
+            raise JournalMismatchError(f"{base_path} holds a search with seed {recorded['seed']}, not {strategy.seed}.")
+        strategy.reseed(recorded["seed"])
+    return journal
+
+
+@dataclass
+class Replayed:
+    """What the journal held: trials told to the strategy (in the order told), and trials still pending."""
+
+    told: list[TrialRecord]
+    pending: list[TrialRecord]
+
+
+def replay(
+    journal: Journal, strategy: SearchStrategy, on_tell: Optional[Callable[[TrialRecord], None]] = None
+) -> Replayed:
+    """Ask and tell ``strategy`` exactly as the journal's event log says, checking every point it proposes."""
+    trials = {trial.number: trial for trial in journal.trials()}
+    pending: list[int] = []
+    told: list[TrialRecord] = []
+    for event in journal.events():
+        if event.kind == "ask":
+            suggestion = strategy.ask()
+            if suggestion is None or (suggestion.trial_id, suggestion.point) != (event.trial, event.point):
+                raise JournalMismatchError(
+                    f"{journal.path.parent} holds trial {event.trial} at {event.point}, which this strategy and seed do "
+                    "not propose there; resume with the same space, strategy and seed, or use a new base_path."
+                )
+            if tuple(pending) != event.pending:
+                raise JournalMismatchError(
+                    f"{journal.path} is inconsistent: trials {list(event.pending)} were pending when trial {event.trial} "
+                    f"was asked, but its events leave {pending} pending."
+                )
+            pending.append(event.trial)
+        else:
+            strategy.tell(event.trial, event.objective)
+            pending.remove(event.trial)
+            told.append(trials[event.trial])
+            if on_tell is not None:
+                on_tell(trials[event.trial])
+    return Replayed(told, [trials[number] for number in pending])

@@ -1,0 +1,55 @@
+"""A search's folder: proved writable before anything runs, and held by one search at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Union
+
+from flair_hpo.errors import ConfigurationError, SearchInProgressError
+
+LOCK_NAME = ".search.lock"
+
+
+def prepare_base_path(base_path: Union[str, Path]) -> Path:
+    """Create ``base_path`` and prove it writable, or say why it cannot be used."""
+    path = Path(base_path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigurationError(f"base_path {str(path)!r} cannot be written: {error.strerror or error}.") from None
+    return path
+
+
+@contextlib.contextmanager
+def exclusive_use(base_path: Path) -> Iterator[None]:
+    """Hold ``base_path`` for this process; another search already holding it is an error.
+    The operating system releases the lock when the process ends, however it ends."""
+    path = base_path / LOCK_NAME
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise SearchInProgressError(
+            f"another search is running in {base_path} (process {holder}); wait for it to end or use another base_path."
+        ) from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.seek(0)
+        handle.truncate()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

@@ -1,0 +1,202 @@
+"""The search space of the orchestrator API: parameters to search over and the steering settings of one task.
+
+search_space = TextClassifierSearchSpace()
+search_space.add_budget(Budget.TIME_IN_H, 24)
+search_space.add_parameter(ModelTrainer.LEARNING_RATE, options=[0.1, 0.05])
+search_space.add_parameter(DocumentRNNEmbeddings.DROPOUT, low=0.0, high=0.5)
+
+Each task module subclasses :class:`TaskSearchSpace` with its task, its checks of what a model needs, and the
+switches between alternative embeddings (a classifier's document embeddings).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
+
+from flair_hpo.errors import ConfigurationError, check_positive
+from flair_hpo.objective import EvaluationMetric, Metric, Objective, OptimizationValue
+from flair_hpo.search.settings import Budget, Budgets, StudySettings
+from flair_hpo.space import Categorical, Distribution, Float, Int, Space
+from flair_hpo.space.hyperopt import from_hyperopt
+from flair_hpo.tasks.parameters import HyperParameter
+
+if TYPE_CHECKING:
+    from flair_hpo.tasks.base import ModelTask
+
+INTEGER_ARGUMENTS = {"hidden_size", "rnn_layers", "mini_batch_size", "patience", "reproject_words_dimension"}
+_SECONDS_PER_UNIT = {Budget.TIME_IN_H: 3600.0, Budget.TIME_IN_MIN: 60.0, Budget.TIME_IN_S: 1.0}
+
+
+class TaskSearchSpace:
+    """Parameters to search over and the steering settings of one task's search."""
+
+    task: ClassVar[ModelTask]
+
+    def __init__(self, label_type: Optional[str] = None, multi_label: bool = False) -> None:
+        self.label_type = label_type
+        self.multi_label = multi_label
+        self.metric: Metric = EvaluationMetric.MICRO_F1_SCORE
+        self.optimization_value = OptimizationValue.DEV_SCORE
+        self.max_epochs = 50
+        self.training_runs = 1
+        self.embeddings_storage_mode = "none"
+        self.max_model_bytes: Optional[int] = None
+        self._budgets: dict[Budget, float] = {}
+        self._distributions: dict[HyperParameter, Distribution] = {}
+        self._fixed: dict[HyperParameter, Any] = {}
+
+    # -- steering ------------------------------------------------------------------------------
+
+    def add_budget(self, budget: Budget, value: float) -> None:
+        """Limit the search; a later budget of the same kind replaces the earlier one."""
+        if not isinstance(budget, Budget):
+            raise ConfigurationError(f"budget must be one of {[b.name for b in Budget]}, but got {budget!r}.")
+        check_positive(
+            f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS, Budget.EPOCHS)
+        )
+        self._budgets[budget] = value
+
+    def add_evaluation_metric(self, metric: Metric) -> None:
+        """Select by this dev metric: an ``EvaluationMetric``, or a ``CustomMetric`` from a metric string."""
+        Objective(metric, self.optimization_value)  # raises on a metric that is neither
+        self.metric = metric
+
+    def add_optimization_value(self, value: OptimizationValue) -> None:
+        Objective(self.metric, value)  # raises on a value that is not an OptimizationValue
+        self.optimization_value = value
+
+    def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
+        check_positive("max_epochs", max_epochs, integer=True)
+        self.max_epochs = max_epochs
+
+    def add_training_runs(self, training_runs: int) -> None:
+        """How often each configuration is trained; its score is the mean over these runs."""
+        check_positive("training_runs", training_runs, integer=True)
+        self.training_runs = training_runs
+
+    def add_label_type(self, label_type: str) -> None:
+        self.label_type = label_type
+
+    # -- parameters ----------------------------------------------------------------------------
+
+    def add_parameter(
+        self,
+        parameter: HyperParameter,
+        function: Optional[Callable[..., Any]] = None,
+        *,
+        options: Optional[list[Any]] = None,
+        low: Optional[float] = None,
+        high: Optional[float] = None,
+        log: bool = False,
+        step: Optional[float] = None,
+        **hyperopt_arguments: Any,
+    ) -> None:
+        """Search ``parameter`` over a list of ``options``, a range ``low``..``high`` (``log``, ``step``),
+        or a hyperopt expression such as ``add_parameter(p, hp.uniform, low=0.0, high=0.5)``."""
+        self._check_fits(parameter)
+        distribution: Distribution
+        if function is not None:
+            arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
+            distribution = from_hyperopt(
+                function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}
+            )
+        elif options is not None:
+            distribution = Categorical(options)
+        elif low is not None or high is not None:
+            if low is None or high is None:
+                raise ConfigurationError(
+                    f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high})."
+                )
+            if parameter.value in INTEGER_ARGUMENTS and step is None:
+                distribution = Int(low, high, log=log)  # type: ignore[arg-type]  # Int checks for whole numbers
+            else:
+                distribution = Float(low, high, log=log, step=step)
+        else:
+            raise ConfigurationError(f"give {parameter.key!r} options=[...] or a range low=..., high=...")
+        if parameter.key == "optimizer" and isinstance(distribution, Categorical):
+            from flair_hpo.training.trainer_arguments import resolve_optimizer
+
+            for option in distribution.options:
+                resolve_optimizer(option)
+        self._distributions[parameter] = distribution
+        self._fixed.pop(parameter, None)
+
+    def add_word_embeddings(self, parameter: HyperParameter, options: list[Any]) -> None:
+        """Search over word embeddings: each option is one embedding or a list of them (stacked)."""
+        if parameter not in self.task.word_embedding_parameters:
+            raise ConfigurationError(
+                f"{parameter!r} does not take word embeddings; these do: {sorted(p.key for p in self.task.word_embedding_parameters)}."
+            )
+        self.add_parameter(parameter, options=options)
+
+    def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
+        """Use ``value`` for ``parameter`` in every configuration, without searching it."""
+        self._check_fits(parameter)
+        self._fixed[parameter] = value
+        self._distributions.pop(parameter, None)
+
+    def _check_fits(self, parameter: Any) -> None:
+        if not isinstance(parameter, HyperParameter):
+            raise ConfigurationError(
+                f"{parameter!r} is not a parameter; use a member of flair_hpo.parameters, e.g. ModelTrainer.LEARNING_RATE."
+            )
+        if type(parameter) not in self.task.parameter_groups:
+            fitting = ", ".join(group.__name__ for group in self.task.parameter_groups)
+            raise ConfigurationError(
+                f"{parameter.target}.{parameter.name} does not fit a {self.task.name} search ({type(self).__name__}); "
+                f"its parameters come from {fitting}."
+            )
+
+    @property
+    def parameters_used(self) -> set[HyperParameter]:
+        """Every parameter searched or fixed."""
+        return {*self._distributions, *self._fixed}
+
+    # -- compilation ---------------------------------------------------------------------------
+
+    def _check_model_inputs(self) -> None:
+        """Subclasses: raise when the space cannot build a model."""
+
+    def _switch(self) -> tuple[str, list[str]]:
+        """Subclasses: the key of a choice between alternative embeddings, and the targets used among them."""
+        return "", []
+
+    def to_space(self) -> Space:
+        """The space strategies search: distributions by key; with several alternative embeddings, a switch
+        between them whose parameters apply only when it chooses their embedding."""
+        if not self._distributions:
+            raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
+        self._check_model_inputs()
+        distributions = {p.key: d for p, d in self._distributions.items()}
+        fixed = {p.key: v for p, v in self._fixed.items()}
+        conditions: dict[str, tuple[str, int]] = {}
+        switch_key, switch_targets = self._switch()
+        if len(switch_targets) > 1:
+            distributions[switch_key] = Categorical(switch_targets)
+            for parameter in self._distributions:
+                if parameter.target in switch_targets:
+                    conditions[parameter.key] = (switch_key, switch_targets.index(parameter.target))
+        elif switch_targets:
+            fixed[switch_key] = switch_targets[0]
+        return Space(distributions, conditions, fixed)
+
+    def to_settings(self) -> StudySettings:
+        seconds = [value * _SECONDS_PER_UNIT[b] for b, value in self._budgets.items() if b in _SECONDS_PER_UNIT]
+        budgets = Budgets(
+            seconds=min(seconds) if seconds else None,
+            trials=self._budgets.get(Budget.RUNS),  # type: ignore[arg-type]
+            generations=self._budgets.get(Budget.GENERATIONS),  # type: ignore[arg-type]
+            epochs=self._budgets.get(Budget.EPOCHS),  # type: ignore[arg-type]
+        )
+        return StudySettings(
+            task=self.task,
+            label_type=self.label_type,
+            multi_label=self.multi_label,
+            metric=self.metric,
+            optimization_value=self.optimization_value,
+            max_epochs=self.max_epochs,
+            training_runs=self.training_runs,
+            budgets=budgets,
+            embeddings_storage_mode=self.embeddings_storage_mode,
+            max_model_bytes=self.max_model_bytes,
+        )
