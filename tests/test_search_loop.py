@@ -1,0 +1,184 @@
+"""The orchestrator's loop with an executor that trains nothing: budgets, stopping reasons, selection, the
+objective's direction, trials in parallel and exact resume, on closed-form objectives (seconds, no flair training)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flair_hpo import Orchestrator
+from flair_hpo import parameters as p
+from flair_hpo.analysis import trials_dataframe
+from flair_hpo.early_stopping import SuccessiveHalving
+from flair_hpo.search.callbacks import SearchCallback
+from flair_hpo.storage import JOURNAL_NAME, Journal, State
+from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, TPESearch
+from flair_hpo.tasks import TextClassifierSearchSpace
+from flair_hpo.testing.fake_executor import FakeExecutor, toy_corpus
+
+BATCH_COST = {8: 6.0, 16: 2.0, 32: 1.0}  # small batches train slowly
+
+
+def quadratic(config: dict) -> float:
+    """Best at learning_rate 0.1 and batch size 16."""
+    return 1.0 - (config["learning_rate"] - 0.1) ** 2 - 0.01 * (config["mini_batch_size"] != 16)
+
+
+def batch_cost(config: dict) -> float:
+    return BATCH_COST[config["mini_batch_size"]]
+
+
+def space(continuous: bool = True, **budgets: float) -> TextClassifierSearchSpace:
+    search_space = TextClassifierSearchSpace(label_type="class")
+    search_space.add_max_epochs_per_training_run(3)
+    search_space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    if continuous:
+        search_space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=0.3)
+    else:
+        search_space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.2])
+    search_space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=[8, 16, 32])
+    for name, value in budgets.items():
+        search_space.add_budget(p.Budget[name], value)
+    return search_space
+
+
+def search(base_path: Path, search_space, strategy, executor: FakeExecutor, **kwargs):
+    return Orchestrator(toy_corpus(), base_path, search_space, strategy, executor=executor, **kwargs).optimize()
+
+
+class StopAfter(SearchCallback):
+    """Interrupts the search (as Ctrl-C would) once ``trials`` trials have ended."""
+
+    def __init__(self, trials: int) -> None:
+        self.trials = trials
+        self.ended = 0
+
+    def on_trial_end(self, trial, best) -> None:
+        self.ended += 1
+        if self.ended == self.trials:
+            raise KeyboardInterrupt
+
+
+def ended_reason(caplog: pytest.LogCaptureFixture) -> str:
+    return next(r.getMessage() for r in caplog.records if r.getMessage().startswith("search ended"))
+
+
+def test_a_runs_budget_ends_the_search_and_the_best_is_the_closed_form_optimum(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="flair_hpo")
+    result = search(tmp_path, space(continuous=False, RUNS=9), GridSearch(), FakeExecutor(quadratic))
+    assert len(result.trials) == 9 and ended_reason(caplog) == "search ended: 9 runs done"
+    assert result.best_parameters["learning_rate"] == 0.1 and result.best_parameters["mini_batch_size"] == 16
+    assert result.best.score == pytest.approx(1.0)
+
+
+def test_an_exhausted_grid_an_epochs_budget_and_a_generations_budget_each_end_the_search(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="flair_hpo")
+    search(tmp_path / "grid", space(continuous=False), GridSearch(), FakeExecutor(quadratic))
+    assert ended_reason(caplog) == "search ended: the strategy has proposed every configuration"
+    caplog.clear()
+    result = search(tmp_path / "epochs", space(EPOCHS=10), RandomSearch(seed=0), FakeExecutor(quadratic, epochs=3))
+    assert ended_reason(caplog) == "search ended: 10 epochs trained"
+    assert [t.epochs for t in result.trials] == [3, 3, 3, 3]  # checked before each trial
+    caplog.clear()
+    result = search(tmp_path / "gen", space(GENERATIONS=2), EvolutionarySearch(population_size=4, seed=0), FakeExecutor(quadratic))
+    assert ended_reason(caplog) == "search ended: 2 generations done" and len(result.trials) == 4 + 2
+
+
+def test_a_trial_the_deadline_stops_is_recorded_as_stopped_and_never_selected(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="flair_hpo")
+    executor = FakeExecutor(quadratic, cost=batch_cost, seconds_per_cost=0.3)
+    result = search(tmp_path, space(continuous=False, TIME_IN_S=2.5), GridSearch(), executor)
+    states = [t.state for t in result.trials]
+    assert states[-1] is State.STOPPED and State.COMPLETED in states
+    assert result.best.state is State.COMPLETED
+    assert ended_reason(caplog) == "search ended: the time budget ran out"
+
+
+def test_failed_trials_are_recorded_and_told_as_failures(tmp_path) -> None:
+    def fails_for_small_batches(config: dict):
+        return None if config["mini_batch_size"] == 8 else quadratic(config)
+
+    result = search(tmp_path, space(continuous=False), GridSearch(), FakeExecutor(fails_for_small_batches))
+    failed = [t for t in result.trials if t.state is State.FAILED]
+    assert len(failed) == 3 and all("gave no score" in t.error for t in failed)
+    assert result.best.parameters["mini_batch_size"] == "16"
+
+
+def test_a_loss_objective_is_minimised_and_strategies_see_it_negated(tmp_path) -> None:
+    search_space = space(continuous=False)
+    search_space.add_optimization_value(p.OptimizationValue.DEV_LOSS)
+    result = search(tmp_path, search_space, GridSearch(), FakeExecutor(lambda config: config["learning_rate"]))
+    assert result.best_parameters["learning_rate"] == 0.05
+    assert all(t.objective == pytest.approx(-t.score) for t in result.trials)
+    assert result.objective_label == "dev loss (lower is better)"
+    assert "dev loss (lower is better)" in (tmp_path / "param_selection.txt").read_text()
+
+
+def test_early_stopping_rules_hear_the_fake_curves(tmp_path) -> None:
+    def curve(config: dict) -> list[float]:
+        return [quadratic(config) * epoch / 3 for epoch in (1, 2, 3)]
+
+    result = search(
+        tmp_path, space(RUNS=12), RandomSearch(seed=1), FakeExecutor(curve), early_stopping=SuccessiveHalving()
+    )
+    assert any(t.state is State.STOPPED_EARLY for t in result.trials)
+    assert result.best.state is State.COMPLETED
+
+
+def test_two_trials_at_a_time_finish_out_of_number_order_and_the_events_say_what_was_pending(tmp_path) -> None:
+    executor = FakeExecutor(quadratic, cost=batch_cost, max_concurrent_trials=2)
+    search(tmp_path, space(RUNS=8), TPESearch(n_startup_trials=3, seed=2), executor)
+    assert executor.finished != sorted(executor.finished)
+    journal = Journal(tmp_path / JOURNAL_NAME, read_only=True)
+    events = journal.events()
+    journal.close()
+    assert [e.trial for e in events if e.kind == "tell"] == executor.finished
+    assert max(len(e.pending) for e in events if e.kind == "ask") == 1  # one other trial running at each ask
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        lambda: GridSearch(shuffle=True, seed=3),
+        lambda: RandomSearch(seed=3),
+        lambda: TPESearch(n_startup_trials=3, seed=3),
+        lambda: EvolutionarySearch(population_size=4, seed=3),
+    ],
+    ids=["grid", "random", "tpe", "evolutionary"],
+)
+def test_an_interrupted_parallel_search_resumes_exactly(tmp_path, strategy) -> None:
+    continuous = not isinstance(strategy(), GridSearch)
+
+    def run(base_path: Path, callbacks=()):
+        executor = FakeExecutor(quadratic, cost=batch_cost, max_concurrent_trials=2)
+        try:
+            search(base_path, space(continuous, RUNS=9), strategy(), executor, callbacks=callbacks)
+        except KeyboardInterrupt:
+            pass
+        return executor
+
+    uninterrupted = run(tmp_path / "whole")
+    first, second = run(tmp_path / "resumed", [StopAfter(4)]), run(tmp_path / "resumed")
+    assert first.finished == uninterrupted.finished[:4]
+    pending = [n for n in first.submitted if n not in first.finished]
+    assert pending and second.submitted[: len(pending)] == pending  # the trial left running runs again first
+    assert not set(first.finished) & set(second.submitted)  # no finished trial runs twice
+    assert first.finished + second.finished == uninterrupted.finished  # the same completion order
+    whole, resumed = trials_dataframe(tmp_path / "whole"), trials_dataframe(tmp_path / "resumed")
+    columns = ["number", "state", "score", "param_learning_rate", "param_mini_batch_size"]
+    pd.testing.assert_frame_equal(whole[columns], resumed[columns])  # the same points and scores
+
+
+def test_trials_tsv_and_the_dataframe_share_one_layout(tmp_path) -> None:
+    search(tmp_path, space(continuous=False, RUNS=4), GridSearch(), FakeExecutor(quadratic))
+    written = pd.read_csv(tmp_path / "trials.tsv", sep="\t")
+    frame = trials_dataframe(tmp_path)
+    assert list(written.columns) == list(frame.columns)
+    assert list(frame.columns[:10]) == [
+        "number", "state", "score", "score_std", "objective", "test_score", "runs", "epochs", "duration_s", "error",
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(written[["number", "state"]], frame[["number", "state"]])
+    assert written["score"].tolist() == pytest.approx(frame["score"].tolist(), abs=1e-4)
