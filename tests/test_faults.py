@@ -161,3 +161,57 @@ def test_a_journal_written_before_runs_recorded_their_node_is_read_and_extended(
     journal.save_run(1, RunRecord(0, State.COMPLETED, [0.1], [0.2], score=0.1))
     assert [t.runs[0].score for t in [journal.trials()[0]]] == [0.5]
     journal.close()
+
+
+PARALLEL_HELPER = Path(__file__).resolve().parent / "parallel_fake_search.py"
+TRIALS, STRATEGIES = 10, ("grid", "random", "tpe", "evolutionary")  # as parallel_fake_search.py has them
+
+
+def _told_in_order(base_path: Path) -> list[int]:
+    journal = Journal(base_path / JOURNAL_NAME, read_only=True)
+    try:
+        return [event.trial for event in journal.events() if event.kind == "tell"]
+    finally:
+        journal.close()
+
+
+def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> None:
+    """Grid, random, TPE and evolutionary search, two trials at a time with very different costs (so they
+    finish out of order): SIGKILL at random moments, resume, repeat; compare with uninterrupted searches."""
+    killed, log = tmp_path / "killed", tmp_path / "log"
+    subprocess.run(
+        [sys.executable, str(PARALLEL_HELPER), str(tmp_path / "whole"), str(tmp_path / "whole-log"), "0"], check=True
+    )
+    command = [sys.executable, str(PARALLEL_HELPER), str(killed), str(log), "0.05"]
+    delays = random.Random(11)
+    kills, seen = 0, {name: {} for name in STRATEGIES}
+    for _ in range(30):
+        lines_before = len(log.read_text().splitlines()) if log.exists() else 0
+        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+        while process.poll() is None and (not log.exists() or len(log.read_text().splitlines()) == lines_before):
+            time.sleep(0.02)  # until the first search has started: then kill somewhere within the searches
+        try:
+            process.wait(timeout=delays.uniform(0.0, 2.0))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+        for name in STRATEGIES:
+            now = _finished(killed / name)
+            assert all(now.get(n) == record for n, record in seen[name].items())  # nothing finished is lost
+            seen[name] = now
+        if process.returncode == 0 or all(len(trials) == TRIALS for trials in seen.values()):
+            break
+    assert subprocess.run(command, stderr=subprocess.DEVNULL).returncode == 0 and kills >= 3  # resumes to the end
+
+    finished_at_start: dict[str, set[int]] = {}
+    for line in log.read_text().splitlines():
+        name, kind, value = (line.split(" ", 2) + [""])[:3]
+        if kind == "start":
+            finished_at_start[name] = {int(n) for n in value.split(",") if n}
+        else:
+            assert int(value) not in finished_at_start[name], f"{name}: trial {value} ran again after it finished"
+    for name in STRATEGIES:
+        whole = _finished(tmp_path / "whole" / name)
+        assert sorted(whole) == list(range(TRIALS)) and _finished(killed / name) == whole, name  # same points, scores
+        assert _told_in_order(killed / name) == _told_in_order(tmp_path / "whole" / name), name  # same order

@@ -3,6 +3,7 @@ objective's direction, trials in parallel and exact resume, on closed-form objec
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def test_an_exhausted_grid_an_epochs_budget_and_a_generations_budget_each_end_th
     assert ended_reason(caplog) == "search ended: 10 epochs trained"
     assert [t.epochs for t in result.trials] == [3, 3, 3, 3]  # checked before each trial
     caplog.clear()
-    result = search(tmp_path / "gen", space(GENERATIONS=2), EvolutionarySearch(population_size=4, seed=0), FakeExecutor(quadratic))
+    result = search(
+        tmp_path / "gen", space(GENERATIONS=2), EvolutionarySearch(population_size=4, seed=0), FakeExecutor(quadratic)
+    )
     assert ended_reason(caplog) == "search ended: 2 generations done" and len(result.trials) == 4 + 2
 
 
@@ -154,10 +157,8 @@ def test_an_interrupted_parallel_search_resumes_exactly(tmp_path, strategy) -> N
 
     def run(base_path: Path, callbacks=()):
         executor = FakeExecutor(quadratic, cost=batch_cost, max_concurrent_trials=2)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             search(base_path, space(continuous, RUNS=9), strategy(), executor, callbacks=callbacks)
-        except KeyboardInterrupt:
-            pass
         return executor
 
     uninterrupted = run(tmp_path / "whole")

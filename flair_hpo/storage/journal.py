@@ -10,7 +10,9 @@ Values are stored as JSON text, never pickled, so reading a journal cannot run c
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -53,8 +55,9 @@ class Journal:
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        self._private_copy: Optional[Path] = None
         if read_only:
-            self._connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            self._connection = self._open_read_only(path)
         else:
             self._connection = sqlite3.connect(path)
             with self._connection:
@@ -63,11 +66,31 @@ class Journal:
                     self._connection.execute("ALTER TABLE runs ADD COLUMN node TEXT")
                 self._log_implied_events()
 
+    def _open_read_only(self, path: Path) -> sqlite3.Connection:
+        """A connection that cannot write. A writer killed inside a transaction leaves a rollback journal that
+        only a writing connection can apply; then it is applied to a private copy, and the journal stays as it is."""
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return connection
+        except sqlite3.OperationalError as error:
+            connection.close()
+            if "readonly" not in str(error):
+                raise
+        self._private_copy = Path(tempfile.mkdtemp(prefix="flair-hpo-journal-"))
+        for suffix in ("", "-journal"):
+            source = path.with_name(path.name + suffix)
+            if source.exists():
+                shutil.copyfile(source, self._private_copy / source.name)
+        return sqlite3.connect(self._private_copy / path.name)
+
     def _run_columns(self) -> list[str]:
         return [row[1] for row in self._connection.execute("PRAGMA table_info(runs)")]
 
     def close(self) -> None:
         self._connection.close()
+        if self._private_copy is not None:
+            shutil.rmtree(self._private_copy, ignore_errors=True)
 
     def metadata(self) -> dict[str, Any]:
         rows = self._connection.execute("SELECT key, value FROM study").fetchall()
