@@ -87,12 +87,26 @@ def test_trials_train_in_parallel_on_a_local_cluster(trec, glove, tmp_path, loca
         trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(seed=0), callbacks=[timeline], executor=executor
     ).optimize()
     assert executor.max_concurrent_trials == 2
+    assert not ray.is_initialized()  # the private cluster the executor started went down with the search
     assert [t.state.value for t in result.trials] == ["completed"] * 4
     assert timeline.overlapped()  # two trials trained at the same time
     journalled = Journal(tmp_path / "journal.sqlite", read_only=True).trials()
     assert all(run.node for trial in journalled for run in trial.runs)
     assert (tmp_path / "best-model.pt").exists() and result.best is not None
     assert len(executor._shared) == 1  # GloVe went into the object store once for all four trials
+
+
+def test_a_private_cluster_is_shut_down_however_often_it_was_connected_and_a_joined_one_is_left_up(local_ray) -> None:
+    executor = RayExecutor(num_cpus=1)
+    executor.connect()
+    executor.connect()  # the orchestrator checks the cluster before anything is written, the start connects again
+    executor.shutdown()
+    assert not ray.is_initialized()
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    joining = RayExecutor()
+    joining.connect()
+    joining.shutdown()
+    assert ray.is_initialized()  # not its cluster: left for its owner
 
 
 def test_a_dying_worker_is_retried_then_its_trial_fails_and_a_hanging_trial_is_cancelled(

@@ -133,7 +133,7 @@ def autotune(
         loaded = load_corpus(corpus, requested_task, label_type)
         corpus, requested_task, label_type = loaded.corpus, loaded.task, loaded.label_type
     label_type = resolve_label_type(corpus, label_type)
-    resolved_task = task_for_labels(corpus, label_type)
+    resolved_task = task_for_labels(corpus, label_type, preferred=requested_task)
     if requested_task is not None and requested_task is not resolved_task:
         raise ConfigurationError(
             f"the corpus's {label_type!r} labels are {resolved_task.label_kind}, which fit {resolved_task.name}, "

@@ -89,13 +89,14 @@ def get_task(name: Union[str, ModelTask]) -> ModelTask:
     raise ConfigurationError(f"task must be one of {valid}, but got {name!r}.")
 
 
-def task_for_labels(corpus: Corpus, label_type: str) -> ModelTask:
-    """The registered task whose kind of label the corpus's ``label_type`` labels are (the first that fits)."""
+def task_for_labels(corpus: Corpus, label_type: str, preferred: Optional[ModelTask] = None) -> ModelTask:
+    """The task that learns the corpus's ``label_type`` labels: ``preferred`` if it fits them, else the first
+    registered task that does."""
     sentences: Any = corpus.train or []
     for sentence in sentences:
         labels = sentence.get_labels(label_type)
         if labels:
-            for task in TASKS:
+            for task in [preferred] if preferred is not None and preferred.fits_label(sentence, labels[0]) else TASKS:
                 if task.fits_label(sentence, labels[0]):
                     return task
             raise ConfigurationError(

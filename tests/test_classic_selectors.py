@@ -1,0 +1,49 @@
+"""The classic selectors translate only the space they are given, however often ``optimize`` is called."""
+
+from __future__ import annotations
+
+from hyperopt import hp
+
+from flair_hpo.frontends import param_selection
+from flair_hpo.param_selection import Parameter, SearchSpace, SequenceTaggerParamSelector, TextClassifierParamSelector
+from flair_hpo.testing.fake_executor import toy_corpus
+
+
+class RecordingOrchestrator:
+    """Stands in for the orchestrator: records the space each search would run."""
+
+    spaces: list[dict[str, str]] = []
+
+    def __init__(self, corpus, base_path, search_space, strategy, **kwargs) -> None:
+        self.spaces.append(search_space.to_space().describe())
+
+    def optimize(self) -> None:
+        return None
+
+
+def test_a_second_optimize_with_another_space_searches_only_that_space(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(param_selection, "Orchestrator", RecordingOrchestrator)
+    RecordingOrchestrator.spaces = []
+    first, second = SearchSpace(), SearchSpace()
+    first.add(Parameter.HIDDEN_SIZE, hp.choice, options=[32, 64])
+    first.add(Parameter.EMBEDDINGS, hp.choice, options=["glove"])
+    second.add(Parameter.DROPOUT, hp.uniform, low=0.0, high=0.5)
+    second.add(Parameter.EMBEDDINGS, hp.choice, options=["glove"])
+    selector = SequenceTaggerParamSelector(toy_corpus(), "class", tmp_path, max_epochs=1)
+    selector.optimize(first, max_evals=2)
+    selector.optimize(second, max_evals=2)
+    assert set(RecordingOrchestrator.spaces[0]) == {"embeddings", "hidden_size"}
+    assert set(RecordingOrchestrator.spaces[1]) == {"embeddings", "dropout"}
+
+
+def test_the_classifier_selector_keeps_its_fine_tune_setting_per_search(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(param_selection, "Orchestrator", RecordingOrchestrator)
+    RecordingOrchestrator.spaces = []
+    transformer, rnn = SearchSpace(), SearchSpace()
+    transformer.add(Parameter.TRANSFORMER_MODEL, hp.choice, options=["a-model"])
+    rnn.add(Parameter.EMBEDDINGS, hp.choice, options=["glove"])
+    selector = TextClassifierParamSelector(toy_corpus(), "class", False, tmp_path, fine_tune=False, max_epochs=1)
+    selector.optimize(transformer, max_evals=1)
+    selector.optimize(rnn, max_evals=1)
+    assert RecordingOrchestrator.spaces[0]["TransformerDocumentEmbeddings.fine_tune"] == "fixed False"
+    assert set(RecordingOrchestrator.spaces[1]) == {"DocumentRNNEmbeddings.embeddings", "document_embeddings"}
