@@ -24,6 +24,7 @@ _EXPORTS = {
     "Hyperband": "flair_hpo.early_stopping",
     "InProcessExecutor": "flair_hpo.executors",
     "JournalMismatchError": "flair_hpo.errors",
+    "load_best_model": "flair_hpo.search.best_configuration",
     "MedianStopping": "flair_hpo.early_stopping",
     "ModelTask": "flair_hpo.tasks",
     "Objective": "flair_hpo.objective",
