@@ -41,14 +41,6 @@ def test_median_stopping_compares_the_best_so_far_with_the_median_of_completed_t
     assert rule.completed == {0, 1, 2}
 
 
-def test_median_stopping_never_stops_the_last_epoch() -> None:
-    rule = MedianStopping(grace_epochs=1, min_trials=1)
-    rule.bind(max_epochs=2)
-    _feed(rule, 0, [0.9, 0.9])
-    rule.finish(0, completed=True)
-    assert _feed(rule, 1, [0.95, 0.1]) == 0
-
-
 def test_successive_halving_keeps_the_best_third_at_each_rung() -> None:
     rule = SuccessiveHalving(grace_epochs=1, reduction_factor=3)
     rule.bind(max_epochs=9)

@@ -36,7 +36,8 @@ def test_a_registered_strategy_is_named_by_autotune_errors(monkeypatch, tmp_path
     with pytest.raises(ConfigurationError, match=r"strategy must be one of \[.*'mine'\], but got 'nope'"):
         autotune(toy_corpus(), strategy="nope", output=tmp_path / "a")
     with pytest.raises(
-        ConfigurationError, match=r"early_stopping must be one of \['none', 'asha', 'hyperband', 'median'\], but got 'x'"
+        ConfigurationError,
+        match=r"early_stopping must be one of \['none', 'asha', 'hyperband', 'median'\], but got 'x'",
     ):
         autotune(toy_corpus(), early_stopping="x", output=tmp_path / "b")
 

@@ -1,144 +1,46 @@
-"""One contract suite for every strategy, on cheap closed-form objectives."""
+"""The strategy contract (flair_hpo.testing.strategy_contract) for every registered strategy, and their own tests."""
 
 from __future__ import annotations
 
-import math
-from typing import Callable, Optional
+from typing import Any
 
 import pytest
 
-from flair_hpo.space import Categorical, Float, Int, Space
-from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, SearchStrategy, TPESearch
+pytest.register_assert_rewrite("flair_hpo.testing.strategy_contract")  # before the import: readable failures
 
-STRATEGIES: dict[str, Callable[[int], SearchStrategy]] = {
-    "grid": lambda seed: GridSearch(seed=seed),
-    "random": lambda seed: RandomSearch(seed=seed),
-    "evolutionary": lambda seed: EvolutionarySearch(population_size=6, seed=seed),
-    "tpe": lambda seed: TPESearch(n_startup_trials=5, seed=seed),
-}
-CONTINUOUS = ["random", "evolutionary", "tpe"]
+from flair_hpo.space import Categorical, Space  # noqa: E402
+from flair_hpo.strategies import STRATEGIES, EvolutionarySearch, GridSearch, RandomSearch  # noqa: E402
+from flair_hpo.testing.strategy_contract import *  # noqa: E402, F403
+from flair_hpo.testing.strategy_contract import (  # noqa: E402
+    StrategyFactory,
+    continuous_space,
+    finite_objective,
+    finite_space,
+    quadratic,
+    run,
+)
 
-
-def finite_space() -> Space:
-    """16 points: an RNN branch (3 hidden sizes x 2 layer counts) and a pooling branch (2 poolings), each with 2 learning rates."""
-    return Space(
-        {
-            "embedding": Categorical(["rnn", "pool"]),
-            "hidden": Categorical([32, 64, 128]),
-            "layers": Int(1, 2),
-            "pooling": Categorical(["mean", "max"]),
-            "lr": Float(0.1, 0.2, step=0.1),
-        },
-        conditions={"hidden": ("embedding", 0), "layers": ("embedding", 0), "pooling": ("embedding", 1)},
-    )
+ARGUMENTS: dict[str, dict[str, Any]] = {"evolutionary": {"population_size": 6}, "tpe": {"n_startup_trials": 5}}
 
 
-def continuous_space() -> Space:
-    return Space(
-        {"x": Float(-3.0, 3.0), "lr": Float(1e-4, 1.0, log=True), "k": Int(1, 8), "c": Categorical(["a", "b", "c"])}
-    )
+def factory(name: str) -> StrategyFactory:
+    """The strategy registered as ``name``, seeded, with the arguments these tests give it."""
+    return lambda seed: STRATEGIES.get(name)(seed=seed, **ARGUMENTS.get(name, {}))
 
 
-def quadratic(space: Space, point: dict) -> float:
-    """Maximum 0 at x=1, lr=0.01, k=3, c='b'."""
-    v = space.decode(point)
-    return -((v["x"] - 1) ** 2) - (math.log10(v["lr"]) + 2) ** 2 - 0.1 * (v["k"] - 3) ** 2 - (v["c"] != "b")
+@pytest.fixture(params=STRATEGIES.names())
+def strategy_name(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
-def finite_objective(space: Space, point: dict) -> Optional[float]:
-    v = space.decode(point)
-    if v["embedding"] == "pool" and v["pooling"] == "max":
-        return None  # a failing configuration
-    return v["lr"] + (v.get("hidden", 0) / 1000) + v.get("layers", 0) / 100
+@pytest.fixture
+def strategy_factory(strategy_name: str) -> StrategyFactory:
+    return factory(strategy_name)
 
 
-def run(strategy: SearchStrategy, space: Space, objective, trials: int) -> list[dict]:
-    strategy.make_configurations(space)
-    points = []
-    for _ in range(trials):
-        suggestion = strategy.ask()
-        if suggestion is None:
-            break
-        points.append(suggestion.point)
-        strategy.tell(suggestion.trial_id, objective(space, suggestion.point))
-    return points
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_points_stay_inside_the_space(name: str) -> None:
-    space = finite_space()
-    for point in run(STRATEGIES[name](0), space, finite_objective, 12):
-        assert space.contains(point), point
-        assert set(point) == set(space.active_keys(point))
-
-
-@pytest.mark.parametrize("name", CONTINUOUS)
-def test_continuous_points_stay_inside_the_space(name: str) -> None:
-    space = continuous_space()
-    points = run(STRATEGIES[name](0), space, quadratic, 30)
-    assert len(points) == 30
-    assert all(space.contains(point) for point in points)
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_same_seed_gives_the_same_sequence(name: str) -> None:
-    space = finite_space() if name == "grid" else continuous_space()
-    objective = finite_objective if name == "grid" else quadratic
-    first = run(STRATEGIES[name](7), space, objective, 25)
-    second = run(STRATEGIES[name](7), space, objective, 25)
-    assert first == second
-    if name != "grid":
-        assert run(STRATEGIES[name](8), space, objective, 25) != first
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_a_finite_space_is_exhausted_without_repeats(name: str) -> None:
-    space = finite_space()
-    assert space.grid_size() == 16
-    points = run(STRATEGIES[name](3), space, finite_objective, 50)
-    assert len(points) == 16
-    assert len({space.point_id(p) for p in points}) == 16
-    strategy = STRATEGIES[name](3)
-    run(strategy, space, finite_objective, 50)
-    assert strategy.ask() is None
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_failed_trials_do_not_stop_the_search(name: str) -> None:
-    space = finite_space()
-    strategy = STRATEGIES[name](1)
-    points = run(strategy, space, lambda s, p: None, 50)
-    assert len(points) == 16
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_replaying_the_answers_resumes_exactly(name: str) -> None:
-    space = finite_space() if name == "grid" else continuous_space()
-    objective = finite_objective if name == "grid" else quadratic
-    uninterrupted = run(STRATEGIES[name](5), space, objective, 20)
-
-    resumed = STRATEGIES[name](5)
-    resumed.make_configurations(space)
-    for expected in uninterrupted[:9]:  # what the journal holds
-        suggestion = resumed.ask()
-        assert suggestion.point == expected
-        resumed.tell(suggestion.trial_id, objective(space, suggestion.point))
-    rest = []
-    for _ in range(11):
-        suggestion = resumed.ask()
-        if suggestion is None:
-            break
-        rest.append(suggestion.point)
-        resumed.tell(suggestion.trial_id, objective(space, suggestion.point))
-    assert uninterrupted[:9] + rest == uninterrupted
-
-
-@pytest.mark.parametrize("name", STRATEGIES)
-def test_telling_an_unknown_trial_is_an_error(name: str) -> None:
-    strategy = STRATEGIES[name](0)
-    strategy.make_configurations(finite_space())
-    with pytest.raises(ValueError, match="trial 5 was not asked"):
-        strategy.tell(5, 1.0)
+@pytest.fixture
+def supports_continuous(strategy_name: str) -> bool:
+    return strategy_name != "grid"
 
 
 def test_grid_order_is_the_sorted_product_with_the_last_key_fastest() -> None:
@@ -186,7 +88,7 @@ def test_model_based_strategies_beat_random_search_on_a_smooth_objective(name: s
     space = continuous_space()
     wins = 0
     for seed in range(5):
-        informed = max(quadratic(space, p) for p in run(STRATEGIES[name](seed), space, quadratic, 60))
+        informed = max(quadratic(space, p) for p in run(factory(name)(seed), space, quadratic, 60))
         uninformed = max(quadratic(space, p) for p in run(RandomSearch(seed=seed), space, quadratic, 60))
         wins += informed > uninformed
     assert wins >= 4
