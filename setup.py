@@ -20,7 +20,7 @@ setup(
     python_requires=">=3.9",
     install_requires=requirements,
     extras_require={
-        "test": ["pytest>=7"],
+        "test": ["pytest==9.0.3", "mypy==2.4.1"],
         "mlflow": ["mlflow-skinny>=2.10"],
         "ray": ["ray>=2.9"],
         "bench": ["optuna>=3.6", "psutil", "ray>=2.9"],

@@ -9,17 +9,26 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Protocol, Union
 
 import numpy as np
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective.metrics import EvaluationMetric
 
-if TYPE_CHECKING:
-    from flair_hpo.tasks.base import ModelTask
-
 PREDICTION_LABEL = "flair_hpo_predicted"
+
+
+class Predicting(Protocol):
+    """What a metric string needs to know of the task it scores (a ``flair_hpo.tasks.ModelTask``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def gives_probabilities(self) -> bool: ...
+
+
 _BUILT_IN = {
     "f1": EvaluationMetric.MICRO_F1_SCORE,
     "micro-f1": EvaluationMetric.MICRO_F1_SCORE,
@@ -103,7 +112,7 @@ class CustomMetric:
 Metric = Union[EvaluationMetric, CustomMetric]
 
 
-def parse_metric(text: str, task: ModelTask, predictions: int = 1) -> Metric:
+def parse_metric(text: str, task: Predicting, predictions: int = 1) -> Metric:
     """The metric a string names; a malformed string is an error naming what would be valid."""
     if not isinstance(predictions, int) or predictions < 1:
         raise ConfigurationError(f"--predictions must be a positive whole number, but got {predictions!r}.")
@@ -126,7 +135,7 @@ def parse_metric(text: str, task: ModelTask, predictions: int = 1) -> Metric:
     raise ConfigurationError(f"{text!r} is not a metric; valid: {VALID}.")
 
 
-def _checked(metric: CustomMetric, task: ModelTask) -> CustomMetric:
+def _checked(metric: CustomMetric, task: Predicting) -> CustomMetric:
     if metric.needs_probabilities and not task.gives_probabilities:
         raise ConfigurationError(f"{metric.value} needs label probabilities, which a {task.name} model does not give.")
     return metric

@@ -61,7 +61,7 @@ class BestConfiguration:
         parameters = {key: from_spec(value) for key, value in document["parameters"].items()}
         return cls(parameters, settings, document.get("score"), document.get("trial"))
 
-    def build_model(self, corpus: Corpus) -> Model:
+    def build_model(self, corpus: Corpus[Any]) -> Model[Any]:
         """A fresh, untrained model of this configuration for ``corpus``."""
         from flair_hpo.training.runner import TrialRunner
 
@@ -69,13 +69,13 @@ class BestConfiguration:
 
     def train(
         self,
-        corpus: Corpus,
+        corpus: Corpus[Any],
         base_path: Union[str, Path],
         max_epochs: Optional[int] = None,
         seed: int = 0,
         train_with_dev: bool = False,
         quiet: bool = False,
-    ) -> Model:
+    ) -> Model[Any]:
         """Train this configuration once more with flair's ModelTrainer (on train+dev with ``train_with_dev``);
         the model is saved as ``final-model.pt`` in ``base_path``."""
         from flair_hpo.training.runner import TrialRunner
@@ -86,7 +86,7 @@ class BestConfiguration:
         return model
 
 
-def load_best_model(base_path: Union[str, Path]) -> Model:
+def load_best_model(base_path: Union[str, Path]) -> Model[Any]:
     """The best model a search saved, loaded through flair from the search's own folder.
 
     flair's loader unpickles, so only ``best-model.pt`` inside ``base_path`` is read: a link that leads

@@ -51,7 +51,7 @@ class Orchestrator:
 
     def __init__(
         self,
-        corpus: Corpus,
+        corpus: Corpus[Any],
         base_path: Union[str, Path],
         search_space: TaskSearchSpace,
         search_strategy: SearchStrategy,
