@@ -23,6 +23,7 @@ _EXPORTS = {
     "EvaluationMetric": "flair_hpo.objective",
     "Hyperband": "flair_hpo.early_stopping",
     "InProcessExecutor": "flair_hpo.executors",
+    "LocalExecutor": "flair_hpo.executors",
     "JournalMismatchError": "flair_hpo.errors",
     "load_best_model": "flair_hpo.search.best_configuration",
     "MedianStopping": "flair_hpo.early_stopping",

@@ -1,7 +1,25 @@
-"""Where trials run: in the search's own process, or in parallel on a Ray cluster."""
+"""Where trials run: in the search's own process, in worker processes on this machine, or on a Ray cluster.
+
+Executors are imported on first use, so that a worker process starts without importing flair first.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from flair_hpo.executors.base import Executor, TrialJob
-from flair_hpo.executors.in_process import InProcessExecutor
-from flair_hpo.executors.ray_executor import RayExecutor
 
-__all__ = ["Executor", "InProcessExecutor", "RayExecutor", "TrialJob"]
+_EXECUTORS = {
+    "InProcessExecutor": "flair_hpo.executors.in_process",
+    "LocalExecutor": "flair_hpo.executors.local",
+    "RayExecutor": "flair_hpo.executors.ray_executor",
+}
+
+__all__ = ["Executor", "InProcessExecutor", "LocalExecutor", "RayExecutor", "TrialJob"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXECUTORS:
+        return getattr(importlib.import_module(_EXECUTORS[name]), name)
+    raise AttributeError(f"module 'flair_hpo.executors' has no attribute {name!r}")

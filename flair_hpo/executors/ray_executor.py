@@ -9,7 +9,6 @@ stopping decisions are taken by one actor that holds the rule, so all workers sh
 
 from __future__ import annotations
 
-import functools
 import logging
 import socket
 import time
@@ -23,6 +22,7 @@ import torch
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
+from flair_hpo.executors.shared_objects import picklable
 from flair_hpo.optional import require
 from flair_hpo.storage.records import RunRecord
 
@@ -233,21 +233,9 @@ class RayExecutor(Executor):
         return value
 
     def _put(self, module: torch.nn.Module) -> Any:
-        """Put an embedding object into the object store without the per-instance caches flair adds to a used
-        one (``instance_lru_cache`` wrappers, which do not pickle); they are put back afterwards."""
-        caches = [
-            (part, name, value)
-            for part in module.modules()
-            for name, value in list(vars(part).items())
-            if isinstance(getattr(value, "__func__", value), functools._lru_cache_wrapper)
-        ]
-        for part, name, _ in caches:
-            del part.__dict__[name]
-        try:
+        """Put an embedding object into the object store once (without flair's per-instance caches)."""
+        with picklable(module):
             return self.ray.put(module)
-        finally:
-            for part, name, value in caches:
-                part.__dict__[name] = value
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
         job.config = {key: self._share(value) for key, value in job.config.items()}

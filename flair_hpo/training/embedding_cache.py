@@ -33,7 +33,7 @@ from flair.nn import Model
 
 from flair_hpo.training.corpus_checks import sentences as split_sentences
 from flair_hpo.training.embedding_specs import describe_embeddings, to_spec
-from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode, sentence_key
+from flair_hpo.training.static_embeddings import cacheable_parts, frozen_parts_in_eval_mode, sentence_key
 
 log = logging.getLogger("flair_hpo")
 
@@ -109,6 +109,13 @@ class EmbeddingCache:
             finally:
                 for part, _ in served:
                     del part._add_embeddings_internal
+
+    def prepare(self, values: Sequence[Any], corpus: Corpus) -> None:
+        """Compute (or read) now the tables of every cacheable part of these embeddings, so that worker
+        processes find them on disk."""
+        for value in values:
+            for part in cacheable_parts(value):
+                self._table(part, corpus)
 
     @property
     def bytes_in_memory(self) -> int:

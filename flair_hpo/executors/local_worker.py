@@ -1,0 +1,69 @@
+"""A worker process of the local executor: ``python -m flair_hpo.executors.local_worker ADDRESS``.
+
+It connects back to the search's process (the authentication key comes in ``FLAIR_HPO_WORKER_KEY``),
+receives the corpus and the settings once, then trains one trial after another, sending each run's record
+as it ends. Early-stopping questions go to the search's process, which holds the rule. Started as a module
+of its own, it never imports the user's script (as multiprocessing's spawn would).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+from multiprocessing.connection import Client, Connection
+from typing import Any
+
+KEY_VARIABLE = "FLAIR_HPO_WORKER_KEY"
+
+
+class RuleOverConnection:
+    """The search's early-stopping rule, asked over the worker's connection."""
+
+    def __init__(self, connection: Connection, description: str) -> None:
+        self.connection = connection
+        self.description = description
+
+    def report(self, trial: int, run: int, epoch: int, value: float) -> bool:
+        self.connection.send(("report", trial, run, epoch, value))
+        return bool(self.connection.recv())
+
+    def __repr__(self) -> str:
+        return self.description
+
+
+def serve(connection: Connection) -> None:
+    """Answer the search's messages until it says stop."""
+    import torch
+
+    from flair_hpo.executors.base import execute
+    from flair_hpo.executors.shared_objects import restore
+    from flair_hpo.training.embedding_cache import EmbeddingCache
+    from flair_hpo.training.runner import TrialRunner
+
+    _, corpus, settings, quiet, cache_folder, threads = connection.recv()
+    if threads:
+        torch.set_num_threads(threads)
+    cache = EmbeddingCache(cache_folder, memory_limit=0) if cache_folder is not None else None  # memory-mapped
+    runner = TrialRunner(pickle.loads(corpus), settings, quiet, cache)
+    objects: dict[int, Any] = {}
+    while True:
+        message = connection.recv()
+        if message[0] == "stop":
+            return
+        if message[0] == "share":
+            objects[message[1]] = pickle.loads(message[2])
+            continue
+        _, job, rule_description = message
+        job.config = {key: restore(value, objects) for key, value in job.config.items()}
+        rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
+        records = execute(runner, job, rule, on_run=lambda record: connection.send(("run", record)))
+        connection.send(("done", records))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the search's to handle; it stops its workers
+    link = Client(sys.argv[1], authkey=bytes.fromhex(os.environ[KEY_VARIABLE]))
+    link.send(("hello", os.getpid()))
+    serve(link)

@@ -1,0 +1,113 @@
+"""The local executor: trials in reused worker processes on this machine, with real flair training."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flair_hpo import LocalExecutor, Orchestrator
+from flair_hpo import parameters as p
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.search.callbacks import SearchCallback
+from flair_hpo.storage import JOURNAL_NAME, Journal
+from flair_hpo.strategies import GridSearch
+from flair_hpo.tasks import TextClassifierSearchSpace
+
+pytestmark = pytest.mark.training
+TESTS = Path(__file__).resolve().parent
+
+
+class Timeline(SearchCallback):
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, float]] = []
+
+    def on_trial_start(self, trial) -> None:
+        self.events.append(("start", trial.number, time.monotonic()))
+
+    def on_trial_end(self, trial, best) -> None:
+        self.events.append(("end", trial.number, time.monotonic()))
+
+    def most_at_once(self) -> int:
+        running, most = 0, 0
+        for kind, _, _ in sorted(self.events, key=lambda event: event[2]):
+            running += 1 if kind == "start" else -1
+            most = max(most, running)
+        return most
+
+
+def _space(glove, optimizers: list, learning_rates=(0.05, 0.2)) -> TextClassifierSearchSpace:
+    space = TextClassifierSearchSpace(label_type="question_class")
+    space.add_max_epochs_per_training_run(1)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+    space.add_parameter(p.ModelTrainer.OPTIMIZER, options=optimizers)
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=list(learning_rates))
+    return space
+
+
+def test_two_trials_train_at_once_in_reused_workers_sharing_one_embedding_cache(trec, glove, tmp_path) -> None:
+    timeline = Timeline()
+    orchestrator = Orchestrator(
+        trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(), callbacks=[timeline], executor=LocalExecutor(2)
+    )
+    result = orchestrator.optimize()
+    assert [t.state.value for t in result.trials] == ["completed"] * 4
+    assert timeline.most_at_once() == 2
+    assert orchestrator.embedding_cache.computed == ["WordEmbeddings(glove.6B.50d.top10k.txt, no_header=True)"]
+    assert len(list((tmp_path / "embedding-cache").glob("*.npy"))) == 1  # computed once, read by both workers
+    journal = Journal(tmp_path / JOURNAL_NAME, read_only=True)
+    assert all(trial.runs and trial.runs[0].dev_scores for trial in journal.trials())  # journalled by the search
+    journal.close()
+    assert (tmp_path / "best-model.pt").exists()
+    assert not [c for c in psutil.Process().children(recursive=True) if "local_worker" in " ".join(c.cmdline())]
+
+
+def test_a_worker_killed_mid_trial_is_retried_then_its_trial_fails(trec, glove, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    sys.path.insert(0, str(TESTS))
+    from killing_optimizers import SelfKillingSGD
+
+    result = Orchestrator(
+        trec, tmp_path, _space(glove, ["SGD", SelfKillingSGD], (0.1,)), GridSearch(),
+        executor=LocalExecutor(2, trial_retries=1),
+    ).optimize()  # fmt: skip
+    states = {t.parameters["optimizer"]: (t.state.value, t.error) for t in result.trials}
+    assert states["SGD"] == ("completed", None)
+    assert states["SelfKillingSGD"][0] == "failed"
+    assert "WorkerCrashedError after 1 retries" in states["SelfKillingSGD"][1] and "-9" in states["SelfKillingSGD"][1]
+
+
+def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repeating_a_trial(
+    flair_cache, tmp_path
+) -> None:
+    base, events = tmp_path / "search", tmp_path / "events"
+    command = [sys.executable, str(TESTS / "local_search.py"), str(base), str(flair_cache), str(events)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while process.poll() is None and "end " not in (events.read_text() if events.exists() else ""):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)  # while the second trial (at least) trains
+    process.wait()
+    journal = Journal(base / JOURNAL_NAME, read_only=True)
+    before = {t.number: t.score for t in journal.trials() if t.state.finished}
+    journal.close()
+    assert 1 <= len(before) < 6
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = Journal(base / JOURNAL_NAME, read_only=True)
+    after = {t.number: t.score for t in journal.trials() if t.state.finished}
+    journal.close()
+    assert sorted(after) == list(range(6)) and all(after[n] == score for n, score in before.items())
+    ended = [line.split()[1] for line in events.read_text().splitlines() if line.startswith("end")]
+    assert sorted(ended) == sorted(set(ended))  # no trial finished twice
+
+
+def test_bad_settings_are_named() -> None:
+    with pytest.raises(ConfigurationError, match="max_concurrent_trials must be a positive whole number"):
+        LocalExecutor(0)
+    with pytest.raises(ConfigurationError, match="trial_retries"):
+        LocalExecutor(2, trial_retries=-1)
