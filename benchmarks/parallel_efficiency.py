@@ -1,10 +1,12 @@
-"""Parallel efficiency: trials per hour in the search's own process, and on a local Ray cluster with 1
-and 2 trials at a time; the overhead per trial of the Ray path against the in-process path.
+"""Parallel efficiency: trials per hour in the search's own process (with 1 and with all cores), with the
+local executor (1 trial with all cores against one trial per core), and on a local Ray cluster with 1 and 2
+trials at a time; the overhead per trial of each path against the in-process one.
 
 The same 8 configurations (a grid of pooled-GloVe TREC-6 classifiers, 2 epochs each, on the tabular
-benchmark's TREC-6 slice) are trained each way, each in a fresh output folder. Needs the ``ray`` extra.
+benchmark's TREC-6 slice) are trained each way, each in a fresh output folder. ``--ray`` adds the Ray
+ways (the ``ray`` extra).
 
-    python benchmarks/parallel_efficiency.py
+    python benchmarks/parallel_efficiency.py [--ray]
 """
 
 from __future__ import annotations
@@ -24,22 +26,22 @@ from local_data import GLOVE_50K, use_local_data  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--ray", action="store_true", help="also measure the Ray executor")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-parallel-"))
     use_local_data("trec_6", cache=work / "flair")
 
-    import ray
     import torch
     from flair.embeddings import WordEmbeddings
     from space import load_corpus
 
     from flair_hpo import Orchestrator
     from flair_hpo import parameters as p
-    from flair_hpo.executors import RayExecutor
+    from flair_hpo.executors import LocalExecutor, RayExecutor
     from flair_hpo.strategies import GridSearch
     from flair_hpo.tasks import TextClassifierSearchSpace
 
-    torch.set_num_threads(1)
+    cores = torch.get_num_threads()
     corpus = load_corpus()
     glove = WordEmbeddings(str(GLOVE_50K))
 
@@ -53,15 +55,20 @@ def main() -> None:
         return search_space
 
     ways = {
-        "in-process": lambda: None,
-        "Ray, 1 trial at a time": lambda: RayExecutor(num_cpus=2, max_concurrent_trials=1),
-        "Ray, 2 trials at a time": lambda: RayExecutor(num_cpus=2, max_concurrent_trials=2),
+        "in-process, 1 thread": (1, lambda: None),
+        f"in-process, {cores} threads": (cores, lambda: None),
+        f"local, 1 trial at a time, {cores} threads": (1, lambda: LocalExecutor(1, threads_per_trial=cores)),
+        f"local, {cores} trials at a time, 1 thread each": (1, lambda: LocalExecutor(cores, threads_per_trial=1)),
     }
-    print(f"8 trials of {args.epochs} epochs\n")
+    if args.ray:
+        ways["Ray, 1 trial at a time"] = (1, lambda: RayExecutor(num_cpus=cores, max_concurrent_trials=1))
+        ways[f"Ray, {cores} trials at a time"] = (1, lambda: RayExecutor(num_cpus=cores, max_concurrent_trials=cores))
+    print(f"8 trials of {args.epochs} epochs on {cores} cores\n")
     print("| executor | wall time (s) | trials per hour | per trial (s) |")
     print("|---|---|---|---|")
     per_trial = {}
-    for name, make in ways.items():
+    for name, (threads, make) in ways.items():
+        torch.set_num_threads(threads)
         started = time.perf_counter()
         result = Orchestrator(
             corpus, work / name.replace(" ", "-"), space(), GridSearch(seed=0), executor=make()
@@ -70,11 +77,12 @@ def main() -> None:
         assert all(trial.state.value == "completed" for trial in result.trials)
         per_trial[name] = seconds / len(result.trials)
         print(f"| {name} | {seconds:.1f} | {3600 / per_trial[name]:.0f} | {per_trial[name]:.2f} |", flush=True)
-        if ray.is_initialized():
-            ray.shutdown()
-    speedup = per_trial["Ray, 1 trial at a time"] / per_trial["Ray, 2 trials at a time"]
-    print(f"\nparallel efficiency with 2 trials at a time: {speedup / 2:.0%} (speed-up {speedup:.2f}x on 2 cores)")
-    print(f"Ray overhead per trial: {per_trial['Ray, 1 trial at a time'] - per_trial['in-process']:.2f} s")
+    for kind in ("local", "Ray") if args.ray else ("local",):
+        one, many = (per_trial[n] for n in per_trial if n.startswith(kind))
+        print(
+            f"{kind}: {cores} trials at a time train {one / many:.2f}x the trials per hour of 1 trial with {cores} threads"
+        )
+        print(f"{kind} overhead per trial: {one - per_trial[f'in-process, {cores} threads']:.2f} s")
 
 
 if __name__ == "__main__":
