@@ -202,7 +202,7 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
             seen[name] = now
         if process.returncode == 0 or all(len(trials) == TRIALS for trials in seen.values()):
             break
-    assert subprocess.run(command, stderr=subprocess.DEVNULL).returncode == 0 and kills >= 3  # resumes to the end
+    assert subprocess.run(command, stderr=subprocess.DEVNULL).returncode == 0 and kills >= 2  # resumes to the end
 
     finished_at_start: dict[str, set[int]] = {}
     for line in log.read_text().splitlines():

@@ -11,35 +11,17 @@ from pathlib import Path
 
 import psutil
 import pytest
+from timeline import Timeline
 
 from flair_hpo import LocalExecutor, Orchestrator
 from flair_hpo import parameters as p
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.search.callbacks import SearchCallback
 from flair_hpo.storage import JOURNAL_NAME, Journal
 from flair_hpo.strategies import GridSearch
 from flair_hpo.tasks import TextClassifierSearchSpace
 
 pytestmark = pytest.mark.training
 TESTS = Path(__file__).resolve().parent
-
-
-class Timeline(SearchCallback):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, int, float]] = []
-
-    def on_trial_start(self, trial) -> None:
-        self.events.append(("start", trial.number, time.monotonic()))
-
-    def on_trial_end(self, trial, best) -> None:
-        self.events.append(("end", trial.number, time.monotonic()))
-
-    def most_at_once(self) -> int:
-        running, most = 0, 0
-        for kind, _, _ in sorted(self.events, key=lambda event: event[2]):
-            running += 1 if kind == "start" else -1
-            most = max(most, running)
-        return most
 
 
 def _space(glove, optimizers: list, learning_rates=(0.05, 0.2)) -> TextClassifierSearchSpace:
