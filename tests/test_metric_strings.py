@@ -94,7 +94,8 @@ def test_top_k_f1_counts_the_k_most_probable_labels() -> None:
         ("f1", EvaluationMetric.MICRO_F1_SCORE),
         ("macro-f1", EvaluationMetric.MACRO_F1_SCORE),
         ("accuracy", EvaluationMetric.MICRO_ACCURACY),
-        ("f1:__label__baking", CustomMetric("f1", label="__label__baking")),
+        ("f1:__label__baking", CustomMetric("f1", label="baking")),  # fastText's syntax; flair strips the prefix
+        ("precisionAtRecall:30:__label__baking", CustomMetric("precisionAtRecall", label="baking", threshold=0.3)),
         ("precisionAtRecall:30", CustomMetric("precisionAtRecall", threshold=0.3)),
         ("recallAtPrecision:45.5:HUM", CustomMetric("recallAtPrecision", label="HUM", threshold=0.455)),
     ],

@@ -17,6 +17,7 @@ from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective.metrics import EvaluationMetric
 
 PREDICTION_LABEL = "flair_hpo_predicted"
+FASTTEXT_PREFIX = "__label__"
 
 
 class Predicting(Protocol):
@@ -123,16 +124,21 @@ def parse_metric(text: str, task: Predicting, predictions: int = 1) -> Metric:
         return _checked(CustomMetric("f1", top_k=predictions), task)
     match = re.fullmatch(r"f1:(.+)", text.strip())
     if match:
-        return _checked(CustomMetric("f1", label=match.group(1), top_k=predictions), task)
+        return _checked(CustomMetric("f1", label=_label(match.group(1)), top_k=predictions), task)
     match = re.fullmatch(r"(precisionAtRecall|recallAtPrecision):([0-9]+(?:\.[0-9]+)?)(?::(.+))?", text.strip())
     if match:
         percent = float(match.group(2))
         if not 0 < percent <= 100:
             raise ConfigurationError(f"the percentage in {text!r} must lie in (0, 100], but got {percent:g}.")
         return _checked(
-            CustomMetric(match.group(1), label=match.group(3), threshold=percent / 100, top_k=predictions), task
+            CustomMetric(match.group(1), label=_label(match.group(3)), threshold=percent / 100, top_k=predictions), task
         )
     raise ConfigurationError(f"{text!r} is not a metric; valid: {VALID}.")
+
+
+def _label(text: Optional[str]) -> Optional[str]:
+    """A label as flair reads it: fastText's ``__label__`` prefix, which flair strips from the corpus, goes."""
+    return text.removeprefix(FASTTEXT_PREFIX) if text is not None else None
 
 
 def _checked(metric: CustomMetric, task: Predicting) -> CustomMetric:
