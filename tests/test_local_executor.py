@@ -93,3 +93,16 @@ def test_bad_settings_are_named() -> None:
         LocalExecutor(0)
     with pytest.raises(ConfigurationError, match="trial_retries"):
         LocalExecutor(2, trial_retries=-1)
+
+
+def test_the_same_configurations_score_the_same_as_one_at_a_time(trec, glove, tmp_path) -> None:
+    import torch
+
+    space = _space(glove, ["SGD", "AdamW"])
+    alone = Orchestrator(trec, tmp_path / "alone", space, GridSearch(seed=3)).optimize()
+    local = LocalExecutor(2, threads_per_trial=torch.get_num_threads())  # the same arithmetic as this process
+    together = Orchestrator(
+        trec, tmp_path / "together", _space(glove, ["SGD", "AdamW"]), GridSearch(seed=3), executor=local
+    )
+    scores = {t.number: (t.parameters, t.score) for t in together.optimize().trials}
+    assert scores == {t.number: (t.parameters, t.score) for t in alone.trials}
