@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flair_hpo.executors.base import Executor, TrialJob
+from flair_hpo.executors.base import Executor, SearchSetup, TrialJob
 
 _EXECUTORS = {
     "InProcessExecutor": "flair_hpo.executors.in_process",
@@ -16,7 +16,7 @@ _EXECUTORS = {
     "RayExecutor": "flair_hpo.executors.ray_executor",
 }
 
-__all__ = ["Executor", "InProcessExecutor", "LocalExecutor", "RayExecutor", "TrialJob"]
+__all__ = ["Executor", "InProcessExecutor", "LocalExecutor", "RayExecutor", "SearchSetup", "TrialJob"]
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,17 @@ class TrialJob:
     submitted: float = field(default_factory=time.monotonic)
 
 
+@dataclass(frozen=True)
+class SearchSetup:
+    """What an executor is started with: the search's corpus and settings, and where each run's record goes."""
+
+    corpus: Corpus
+    settings: StudySettings
+    quiet: bool
+    embedding_cache: Optional[EmbeddingCache]
+    on_run: Callable[[int, RunRecord], None]  # called in the search's process as each run ends
+
+
 Outcome = Union[list[RunRecord], str]  # the runs, or why the trial could not be run at all
 
 
@@ -68,14 +79,7 @@ class Executor(ABC):
         """Check that trials can run at all; called before anything is written."""
 
     @abstractmethod
-    def start(
-        self,
-        corpus: Corpus,
-        settings: StudySettings,
-        quiet: bool,
-        embedding_cache: Optional[EmbeddingCache],
-        on_run: Callable[[int, RunRecord], None],
-    ) -> None:
+    def start(self, search: SearchSetup) -> None:
         """Get ready to run trials of one search (before any training starts; bad settings raise here)."""
 
     def share_rule(self, rule: Any) -> Any:

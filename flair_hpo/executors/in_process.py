@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any
 
-from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
-from flair_hpo.storage.records import RunRecord
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob, execute
 from flair_hpo.training.runner import TrialRunner
-
-if TYPE_CHECKING:
-    from flair.data import Corpus
-
-    from flair_hpo.search.settings import StudySettings
-    from flair_hpo.training.embedding_cache import EmbeddingCache
 
 
 class InProcessExecutor(Executor):
@@ -21,16 +13,9 @@ class InProcessExecutor(Executor):
 
     max_concurrent_trials = 1
 
-    def start(
-        self,
-        corpus: Corpus,
-        settings: StudySettings,
-        quiet: bool,
-        embedding_cache: Optional[EmbeddingCache],
-        on_run: Callable[[int, RunRecord], None],
-    ) -> None:
-        self._runner = TrialRunner(corpus, settings, quiet, embedding_cache)
-        self._on_run = on_run
+    def start(self, search: SearchSetup) -> None:
+        self._runner = TrialRunner(search.corpus, search.settings, search.quiet, search.embedding_cache)
+        self._on_run = search.on_run
         self._finished: list[tuple[int, Outcome]] = []
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:

@@ -20,25 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Listener, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
-from flair_hpo.executors.base import Executor, Outcome, TrialJob
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.local_worker import KEY_VARIABLE
 from flair_hpo.executors.shared_objects import SharedObjects, indices
 from flair_hpo.storage import RunRecord, State
-
-if TYPE_CHECKING:
-    from flair.data import Corpus
-
-    from flair_hpo.search.settings import StudySettings
-    from flair_hpo.training.embedding_cache import EmbeddingCache
 
 log = logging.getLogger("flair_hpo")
 
@@ -85,21 +78,14 @@ class LocalExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
 
-    def start(
-        self,
-        corpus: Corpus,
-        settings: StudySettings,
-        quiet: bool,
-        embedding_cache: Optional[EmbeddingCache],
-        on_run: Callable[[int, RunRecord], None],
-    ) -> None:
-        self._corpus, self._cache, self._on_run = corpus, embedding_cache, on_run
+    def start(self, search: SearchSetup) -> None:
+        self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run
         self._setup = (
             "setup",
-            pickle.dumps(corpus),
-            settings,
-            quiet,
-            embedding_cache.folder if embedding_cache else None,
+            pickle.dumps(search.corpus),
+            search.settings,
+            search.quiet,
+            search.embedding_cache.folder if search.embedding_cache else None,
             self.threads_per_trial,
         )
         self._shared = SharedObjects()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -20,17 +19,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
-from flair_hpo.executors.base import Executor, Outcome, TrialJob, execute
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob, execute
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
 from flair_hpo.optional import require
 from flair_hpo.storage.records import RunRecord
 
 if TYPE_CHECKING:
-    from flair.data import Corpus
-
     from flair_hpo.search.settings import StudySettings
-    from flair_hpo.training.embedding_cache import EmbeddingCache
 
 log = logging.getLogger("flair_hpo")
 
@@ -186,25 +182,18 @@ class RayExecutor(Executor):
             )
         return min(capacity, self.requested_concurrency or capacity)
 
-    def start(
-        self,
-        corpus: Corpus,
-        settings: StudySettings,
-        quiet: bool,
-        embedding_cache: Optional[EmbeddingCache],
-        on_run: Callable[[int, RunRecord], None],
-    ) -> None:
+    def start(self, search: SearchSetup) -> None:
         self.connect()
         self.max_concurrent_trials = self._concurrency()
         ray = self.ray
         self._shared_ids: dict[int, int] = {}
         self._shared: list[Any] = []
         self._setup = _WorkerSetup(
-            corpus=[ray.put(corpus)],
-            settings=settings,
-            quiet=quiet,
-            cache_folder=embedding_cache.folder if embedding_cache else None,
-            cache_memory_limit=embedding_cache.memory_limit if embedding_cache else None,
+            corpus=[ray.put(search.corpus)],
+            settings=search.settings,
+            quiet=search.quiet,
+            cache_folder=search.embedding_cache.folder if search.embedding_cache else None,
+            cache_memory_limit=search.embedding_cache.memory_limit if search.embedding_cache else None,
             shared=self._shared,
         )
         options: dict[str, Any] = {"num_cpus": self.resources.get("cpu", 1), "max_retries": self.trial_retries}

@@ -18,7 +18,7 @@ from flair.data import Corpus
 
 from flair_hpo.early_stopping import EARLY_STOPPING, EarlyStopping
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
-from flair_hpo.executors.base import Executor, Outcome, TrialJob
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
@@ -131,7 +131,9 @@ class Orchestrator:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
             log.addHandler(handler)
             try:
-                self.executor.start(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
+                self.executor.start(
+                    SearchSetup(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
+                )
                 self._rule = self.executor.share_rule(self.early_stopping)
                 self._search(deadline)
             finally:

@@ -13,14 +13,12 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from flair_hpo.executors.base import Executor, Outcome, TrialJob
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.storage import RunRecord, State
 
 if TYPE_CHECKING:
     from flair.data import Corpus
 
-    from flair_hpo.search.settings import StudySettings
-    from flair_hpo.training.embedding_cache import EmbeddingCache
 
 Score = Callable[[dict[str, Any]], Union[None, float, Sequence[float]]]
 
@@ -63,17 +61,10 @@ class FakeExecutor(Executor):
         self.submitted: list[int] = []  # trial numbers, in the order they were submitted
         self.finished: list[int] = []  # trial numbers, in the order they finished
 
-    def start(
-        self,
-        corpus: Corpus,
-        settings: StudySettings,
-        quiet: bool,
-        embedding_cache: Optional[EmbeddingCache],
-        on_run: Callable[[int, RunRecord], None],
-    ) -> None:
-        self._objective = settings.objective
-        self._epochs = min(self.epochs, settings.max_epochs)
-        self._on_run = on_run
+    def start(self, search: SearchSetup) -> None:
+        self._objective = search.settings.objective
+        self._epochs = min(self.epochs, search.settings.max_epochs)
+        self._on_run = search.on_run
         self._running: dict[int, tuple[TrialJob, Any]] = {}
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
