@@ -21,6 +21,7 @@ from flair_hpo import (
     SearchSpace,
     SequenceTaggerParamSelector,
     TextClassifierParamSelector,
+    load_best_model,
     parameters,
     search_spaces,
     search_strategies,
@@ -167,17 +168,18 @@ def test_text_classifier_on_frozen_minilm(trec, minilm: str, tmp_path: Path) -> 
     assert result.best.objective == -result.best.score == max(-t.score for t in result.trials)
 
 
-def test_a_time_budget_stops_the_running_trial(trec, glove, tmp_path: Path) -> None:
+def test_a_time_budget_stops_the_running_trial_whose_reached_weights_are_kept(trec, glove, tmp_path: Path) -> None:
     space = switching_space(glove, runs=100)
     space.add_budget(parameters.Budget.TIME_IN_S, 3)
     space.add_max_epochs_per_training_run(10_000)
     result = Orchestrator(trec, tmp_path, space, search_strategies.RandomSearch(seed=0)).optimize()
     [trial] = result.trials
     assert trial.state is State.STOPPED and 0 < trial.runs[0].epochs < 10_000
-    assert result.best is None
+    assert result.best is trial and result.best.score is not None  # no trial completed: the best the budget allowed
     text = (tmp_path / "param_selection.txt").read_text()
-    assert "stopped: the time budget ran out while it trained" in text
-    assert "best parameter combination: none yet" in text
+    assert "stopped: the time budget ran out while it trained; selected only if no trial completed" in text
+    assert f"no trial completed: this one was stopped by the time budget after {trial.epochs} epoch(s)" in text
+    assert type(load_best_model(tmp_path)).__name__ == "TextClassifier"
 
 
 def test_failed_trials_are_recorded_and_the_search_goes_on(trec, glove, tmp_path: Path) -> None:

@@ -183,3 +183,18 @@ def test_trials_tsv_and_the_dataframe_share_one_layout(tmp_path) -> None:
     ]  # fmt: skip
     pd.testing.assert_frame_equal(written[["number", "state"]], frame[["number", "state"]])
     assert written["score"].tolist() == pytest.approx(frame["score"].tolist(), abs=1e-4)
+
+
+def test_a_search_whose_every_trial_fails_the_same_way_stops_after_three(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="flair_hpo")
+    result = search(tmp_path, space(RUNS=20), RandomSearch(seed=0), FakeExecutor(lambda config: None))
+    assert [t.state for t in result.trials] == [State.FAILED] * 3 and result.best is None
+    assert "search stopped: every trial so far (3) failed the same way: run 0: " in caplog.text
+
+
+def test_a_search_goes_on_while_failures_differ_or_one_trial_completed(tmp_path) -> None:
+    def fails_unless_batch_16(config: dict):
+        return None if config["mini_batch_size"] != 16 else quadratic(config)
+
+    result = search(tmp_path, space(RUNS=8), RandomSearch(seed=0), FakeExecutor(fails_unless_batch_16))
+    assert len(result.trials) == 8 and State.COMPLETED in {t.state for t in result.trials}

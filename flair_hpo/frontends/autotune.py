@@ -2,8 +2,13 @@
 
     result = flair_hpo.frontends.autotune("trec_6", metric="f1", duration="5m", embeddings="glove")
 
+The duration covers the search, as fastText's does. The final model is the best trial's own weights,
+saved by the search (no second training); if no trial completed within the budget, it is the trial the
+deadline stopped with the best score it reached. Only ``train_with_dev`` trains the best configuration once
+more, after the search, on train+dev (with the search's embedding cache, printing every epoch).
+
 Ctrl-C: the first stops the search. The trial running at that moment is discarded (it is rerun if the
-search is resumed); the best configuration found so far is then retrained and every output written.
+search is resumed); the final model then comes from the best trial so far and every output is written.
 A second Ctrl-C exits at once; the journal already holds every finished trial.
 """
 
@@ -11,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -30,19 +37,22 @@ from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
 from flair_hpo.objective.metric_strings import check_metric_labels, parse_metric
-from flair_hpo.search.best_configuration import BestConfiguration
+from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.progress import ProgressLine
-from flair_hpo.search.settings import Budget, parse_duration
-from flair_hpo.storage import SearchResult, prepare_base_path
+from flair_hpo.search.settings import Budget, StudySettings, parse_duration
+from flair_hpo.storage import SearchResult, State, prepare_base_path
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, TaskSearchSpace, get_task, task_for_labels
-from flair_hpo.training.corpus_checks import resolve_label_type, sentences
-from flair_hpo.training.runner import format_bytes, saved_size
+from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
+from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
+from flair_hpo.training.model_size import format_bytes, saved_size
+from flair_hpo.training.plugins import EpochProgress
 
 log = logging.getLogger("flair_hpo")
 
 FINAL_MODEL_FOLDER = "final-model"
+PREVIOUS_MODEL_NAME = "final-model.previous.pt"
 
 
 class AutotuneError(RuntimeError):
@@ -97,12 +107,22 @@ def _second_interrupt_exits() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _no_best_message(search: SearchResult) -> str:
-    reasons = Counter((trial.error or trial.state.value).split(": ", 1)[-1] for trial in search.trials)
-    if not reasons:
-        return "the search ended before any trial finished; give it more time (duration)."
-    reason, count = reasons.most_common(1)[0]
-    return f"no configuration completed ({len(search.trials)} trials); the most common reason ({count}x): {reason}"
+def _no_best_message(search: Optional[SearchResult], seconds: float, interrupted: bool) -> str:
+    """Why a search gave no model, in words that say what to change."""
+    if interrupted and (search is None or not search.trials):
+        return "stopped by Ctrl-C before the first trial finished an epoch: there is no model to save."
+    if search is None:
+        return "the search did not start."
+    failed = [trial.error_summary for trial in search.trials if trial.state is State.FAILED]
+    if failed:
+        reason, count = Counter(failed).most_common(1)[0]
+        return f"no configuration could be trained ({len(failed)} failed); the most common reason ({count}x): {reason}"
+    if interrupted:
+        return "stopped by Ctrl-C before the first trial finished an epoch: there is no model to save."
+    return (
+        f"the time budget ({seconds:g} s) ran out before the first trial finished one epoch, so there is no model: "
+        "give --duration more time (one epoch of the first trial took longer than the whole budget)."
+    )
 
 
 def autotune(
@@ -153,7 +173,7 @@ def autotune(
         raise ConfigurationError(
             f"the search space is for {space.task.name}, but the corpus is for {resolved_task.name}."
         )
-    labels = corpus.make_label_dictionary(label_type, add_unk=False).get_items()
+    labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
     space.label_type = label_type
     space.multi_label = resolved_task.is_multi_label(corpus, label_type)
@@ -173,17 +193,63 @@ def autotune(
     except KeyboardInterrupt:
         interrupted = True
         search = orchestrator.last_result  # type: ignore[assignment]
-        log.warning("search stopped by Ctrl-C: retraining the best configuration (Ctrl-C again exits at once)")
     if search is None or search.best is None or search.best_parameters is None:
-        raise AutotuneError(_no_best_message(search) if search else "the search did not start.")
+        raise AutotuneError(_no_best_message(search, seconds, interrupted))
+    if interrupted:
+        log.warning(
+            "search stopped by Ctrl-C: the final model comes from the best trial so far (Ctrl-C again exits at once)"
+        )
 
     settings = space.to_settings()
     settings.label_type = label_type
-    best = BestConfiguration(search.best_parameters, settings, search.best.score, search.best.number)
-    with _second_interrupt_exits():
-        model = best.train(corpus, base_path / FINAL_MODEL_FOLDER, seed=seed, train_with_dev=train_with_dev, quiet=True)
-        score = score_on_test(model, corpus, parsed_metric, label_type)
     model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
+    _keep_previous(model_path)
+    with _second_interrupt_exits():
+        model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, progress or sys.stderr)
+        score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)
+
+
+def _keep_previous(model_path: Path) -> None:
+    """A final model from an earlier run of the same output folder is kept beside the new one, not overwritten."""
+    if model_path.exists():
+        previous = model_path.with_name(PREVIOUS_MODEL_NAME)
+        model_path.replace(previous)
+        log.warning("%s held a final model from an earlier run: it is kept as %s", model_path.parent, previous)
+
+
+def _final_model(
+    search: SearchResult,
+    settings: StudySettings,
+    corpus: Corpus,
+    model_path: Path,
+    seed: int,
+    train_with_dev: bool,
+    stream: TextIO,
+) -> Model:
+    """The best trial's own weights, saved by the search; the configuration is trained again only for
+    ``train_with_dev`` (or when the search kept no weights), with the search's embedding cache and progress."""
+    best = search.best
+    assert best is not None and search.best_parameters is not None
+    kept = search.base_path / BEST_MODEL_NAME
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    if not train_with_dev and kept.exists():
+        shutil.copyfile(kept, model_path)
+        print(f"final model: the weights of trial {best.number}, as the search trained them", file=stream, flush=True)
+        return settings.task.model_class.load(model_path)
+    epochs = settings.max_epochs if best.state is State.COMPLETED else max(run.epochs for run in best.runs)
+    what = "final model on train+dev" if train_with_dev else "final model"
+    print(f"{what}: training trial {best.number}'s configuration for {epochs} epochs", file=stream, flush=True)
+    configuration = BestConfiguration(search.best_parameters, settings, best.score, best.number)
+    return configuration.train(
+        corpus,
+        model_path.parent,
+        max_epochs=epochs,
+        seed=seed,
+        train_with_dev=train_with_dev,
+        quiet=True,
+        embedding_cache=EmbeddingCache(search.base_path / CACHE_FOLDER_NAME),
+        plugins=[EpochProgress(what, epochs, stream)],
+    )

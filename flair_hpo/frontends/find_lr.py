@@ -13,7 +13,7 @@ from flair_hpo.frontends.learning_rate_finder import ModelTrainer
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
-from flair_hpo.training.corpus_checks import resolve_label_type
+from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
 from flair_hpo.training.trainer_arguments import resolve_optimizer
 
 
@@ -32,7 +32,7 @@ def find_learning_rate_for(
     """Write ``learning_rate.tsv`` and flair's ``learning_rate.png`` for a default model; returns the TSV and the suggestion."""
     loaded = load_corpus(corpus, get_task(task) if task is not None else None, label_type)
     settings = StudySettings(task=loaded.task, label_type=resolve_label_type(loaded.corpus, loaded.label_type))
-    labels = loaded.corpus.make_label_dictionary(settings.label, add_unk=loaded.task.add_unknown_label)
+    labels = label_dictionary(loaded.corpus, settings.label, loaded.task.add_unknown_label)
     config = loaded.task.finder_configuration(load_word_embeddings(embeddings))
     model = loaded.task.build_model(config, settings, labels)
     trainer = ModelTrainer(model, loaded.corpus)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from flair.data import Corpus
 from flair.nn import Model
@@ -15,6 +16,9 @@ from flair_hpo.objective import Objective
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
 from flair_hpo.training.embedding_specs import from_spec, to_spec
+
+if TYPE_CHECKING:
+    from flair_hpo.training.embedding_cache import EmbeddingCache
 
 BEST_PARAMETERS_NAME = "best_parameters.json"
 BEST_MODEL_NAME = "best-model.pt"
@@ -75,14 +79,17 @@ class BestConfiguration:
         seed: int = 0,
         train_with_dev: bool = False,
         quiet: bool = False,
+        embedding_cache: Optional[EmbeddingCache] = None,
+        plugins: Sequence[Any] = (),
     ) -> Model[Any]:
         """Train this configuration once more with flair's ModelTrainer (on train+dev with ``train_with_dev``);
-        the model is saved as ``final-model.pt`` in ``base_path``."""
+        the model is saved as ``final-model.pt`` in ``base_path``. ``embedding_cache``: the search's, so that
+        embeddings that never change are not computed again; ``plugins``: further flair trainer plugins."""
         from flair_hpo.training.runner import TrialRunner
 
         settings = self.settings if max_epochs is None else replace(self.settings, max_epochs=max_epochs)
-        runner = TrialRunner(corpus, settings, quiet=quiet)
-        model, _ = runner.train(self.parameters, Path(base_path), seed, train_with_dev=train_with_dev)
+        runner = TrialRunner(corpus, settings, quiet=quiet, embedding_cache=embedding_cache)
+        model, _ = runner.train(self.parameters, Path(base_path), seed, plugins, train_with_dev=train_with_dev)
         return model
 
 

@@ -9,6 +9,7 @@ trials ran at once (see :mod:`flair_hpo.search.study`).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,10 +31,23 @@ from flair_hpo.strategies import SearchStrategy, Suggestion
 from flair_hpo.tasks import TaskSearchSpace
 from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
+from flair_hpo.training.model_size import check_space_fits
 
 log = logging.getLogger("flair_hpo")
 
 LOG_NAME = "search.log"
+SAME_FAILURES_TO_STOP = 3
+
+
+def _same_failure(finished: list[TrialRecord]) -> Optional[str]:
+    """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
+    same way (numbers aside): another configuration would only fail again and burn the budget."""
+    if len(finished) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in finished):
+        return None
+    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in finished}
+    if len(reasons) > 1:
+        return None
+    return f"every trial so far ({len(finished)}) failed the same way: {finished[-1].error_summary}"
 
 
 class Orchestrator:
@@ -98,6 +112,7 @@ class Orchestrator:
         if self.early_stopping is not None:
             self.early_stopping.bind(settings.max_epochs)
         settings.label_type = resolve_label_type(self.corpus, settings.label_type)
+        check_space_fits(self.search_space, settings.max_model_bytes)
         self.executor.connect()
         prepare_base_path(self.base_path)
         ensure_dev_split(self.corpus, self.strategy.seed)
@@ -206,7 +221,10 @@ class Orchestrator:
             return f"{budgets.epochs} epochs trained"
         if budgets.generations is not None and self.strategy.generations_completed >= budgets.generations:
             return f"{budgets.generations} generations done"
-        return self._time_is_up(deadline)
+        failure = _same_failure(finished)
+        if failure is not None:
+            log.warning("search stopped: %s", failure)
+        return self._time_is_up(deadline) or failure
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
         """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
@@ -283,7 +301,7 @@ class Orchestrator:
         if self._rule is not None and trial.state.finished:
             self._rule.finish(trial.number, trial.state is State.COMPLETED)
         log.info("trial %d %s: %s %s", trial.number, trial.state.value, objective.label, trial.score)
-        if trial.state is State.COMPLETED:
+        if trial.state in (State.COMPLETED, State.STOPPED):
             keep_model_if_best(self.base_path, trial, best_trial(self._journal.trials(), objective), objective)
         return trial
 

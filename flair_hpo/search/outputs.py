@@ -12,6 +12,7 @@ from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BEST_PARAMETERS
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.space import Space
 from flair_hpo.storage import SearchResult, State, TrialRecord
+from flair_hpo.storage.records import ERROR_FILE_NAME
 from flair_hpo.storage.trials_table import TRIALS_TABLE_NAME, write_trials_table
 
 PARAM_SELECTION_NAME = "param_selection.txt"
@@ -19,8 +20,14 @@ RULE = "-" * 100
 
 
 def best_trial(trials: list[TrialRecord], objective: Objective) -> Optional[TrialRecord]:
-    """The completed trial with the best score (the earliest of equals); stopped and failed trials never count."""
-    return objective.best([t for t in trials if t.state is State.COMPLETED], lambda trial: trial.score)
+    """The completed trial with the best score (the earliest of equals). Only while no trial has completed,
+    the best trial the time budget stopped after at least one epoch (scored by the epochs it reached):
+    a search always gives the best model its budget allowed. Failed and early-stopped trials never count."""
+    completed = [t for t in trials if t.state is State.COMPLETED]
+    if completed:
+        return objective.best(completed, lambda trial: trial.score)
+    reached = [t for t in trials if t.state is State.STOPPED and t.score is not None]
+    return objective.best(reached, lambda trial: trial.score)
 
 
 def _number(value: Optional[float]) -> str:
@@ -44,9 +51,9 @@ def _trial_block(trial: TrialRecord, objective: Objective) -> list[str]:
             f"  test {objective.metric.test_label} (information only, not used for selection): {trial.test_score:.4f}"
         )
     if trial.error:
-        lines.append(f"  error: {trial.error}")
+        lines.append(f"  error: {trial.error_summary} (traceback: {ERROR_FILE_NAME} in the trial's run folder)")
     if trial.state is State.STOPPED:
-        lines.append("  stopped: the time budget ran out while it trained; not used for selection")
+        lines.append("  stopped: the time budget ran out while it trained; selected only if no trial completed")
     if trial.state is State.STOPPED_EARLY:
         epochs = ", ".join(str(run.epochs) for run in trial.runs)
         lines.append(
@@ -75,6 +82,11 @@ def write_param_selection(
         lines.append(
             f"best parameter combination: trial {best.number}, {objective.label} {best.score:.4f} ± {best.score_std or 0.0:.4f}"
         )
+        if best.state is State.STOPPED:
+            lines.append(
+                f"  no trial completed: this one was stopped by the time budget after {best.epochs} epoch(s), "
+                "and its weights and score are those it reached"
+            )
         lines += [f"  {key}: {value}" for key, value in best.parameters.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -10,12 +10,20 @@ from typing import Any, Optional
 
 from flair_hpo.objective import Objective
 
+ERROR_FILE_NAME = "error.txt"  # a failed run's error and traceback, in its run folder
+
+
+def summary(error: Optional[str]) -> Optional[str]:
+    """The first line of an error (``Type: message``); the journal keeps the traceback after it."""
+    return error.split("\n", 1)[0] if error else error
+
 
 class State(str, Enum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
-    STOPPED = "stopped"  # the time budget ran out while it trained; it runs again on resume
+    STOPPED = "stopped"  # the time budget ran out while it trained; it runs again on resume. Its reached
+    # score makes it the best only when no trial completed
     STOPPED_EARLY = "stopped_early"  # an early-stopping rule judged it unpromising
 
     @property
@@ -47,6 +55,10 @@ class RunRecord:
     def epochs(self) -> int:
         return max(len(self.dev_scores), len(self.dev_losses))
 
+    @property
+    def error_summary(self) -> Optional[str]:
+        return summary(self.error)
+
 
 @dataclass
 class TrialRecord:
@@ -67,6 +79,10 @@ class TrialRecord:
     @property
     def epochs(self) -> int:
         return sum(run.epochs for run in self.runs)
+
+    @property
+    def error_summary(self) -> Optional[str]:
+        return summary(self.error)
 
     def summarize(self) -> None:
         """Set state, score, spread and test score from the runs."""

@@ -41,7 +41,7 @@ def trials_frame(trials: list[TrialRecord]) -> pd.DataFrame:
             "runs": len(trial.runs),
             "epochs": trial.epochs,
             "duration_s": round(trial.duration, 1),
-            "error": trial.error,
+            "error": trial.error_summary,
         }
         row.update({f"param_{key}": _value(value) for key, value in sorted(trial.parameters.items())})
         rows.append(row)

@@ -152,6 +152,25 @@ class TaskSearchSpace:
         """Every parameter searched or fixed."""
         return {*self._distributions, *self._fixed}
 
+    def word_embedding_options(self) -> Optional[list[list[Any]]]:
+        """Every word-embeddings option a configuration may carry, each as a list of embeddings; None when
+        some configurations may carry none (they embed with a transformer) or the options are not a list."""
+        used = self.task.word_embedding_parameters & self.parameters_used
+        _, targets = self._switch()
+        if not used or set(targets) - {parameter.target for parameter in used}:
+            return None
+        options: list[list[Any]] = []
+        for parameter in used:
+            distribution = self._distributions.get(parameter)
+            if parameter in self._fixed:
+                values = [self._fixed[parameter]]
+            elif isinstance(distribution, Categorical):
+                values = list(distribution.options)
+            else:
+                return None
+            options += [list(value) if isinstance(value, (list, tuple)) else [value] for value in values]
+        return options
+
     # -- compilation ---------------------------------------------------------------------------
 
     def _check_model_inputs(self) -> None:

@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from flair.data import Corpus, randomly_split_into_two_datasets
+from flair.data import Corpus, Dictionary, randomly_split_into_two_datasets
 
 from flair_hpo.errors import ConfigurationError
 
@@ -29,6 +29,12 @@ def label_types(corpus: Corpus) -> Counter[str]:
     for sentence in sentences:
         counts.update(typename for typename, labels in sentence.annotation_layers.items() if labels)
     return counts
+
+
+def label_dictionary(corpus: Corpus, label_type: str, add_unk: bool = False) -> Dictionary:
+    """The labels of every split, not only train's: a label that appears only in dev or test (fastText's cooking
+    data has many) would otherwise crash flair's multi-label prediction; the model never predicts it correctly."""
+    return corpus.make_label_dictionary(label_type, add_unk=add_unk, add_dev_test=True)
 
 
 def resolve_label_type(corpus: Corpus, label_type: str | None) -> str:

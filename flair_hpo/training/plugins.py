@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, TextIO
 
 from flair.trainers.plugins import TrainerPlugin
 
@@ -32,6 +32,10 @@ class ScoreRecorder(TrainerPlugin):
         self.score_name = ("dev", *metric.record_name) if isinstance(metric, EvaluationMetric) else None
         self.dev_scores: list[float] = []
         self.dev_losses: list[float] = []
+
+    @property
+    def epochs_evaluated(self) -> int:
+        return max(len(self.dev_scores), len(self.dev_losses))
 
     @TrainerPlugin.hook
     def after_evaluation(self, **kw: Any) -> None:
@@ -87,3 +91,17 @@ class DeadlinePlugin(TrainerPlugin):
     def check_deadline(self, **kw: Any) -> None:
         if time.monotonic() > self.deadline:
             raise DeadlineReached("the time budget ran out")
+
+
+class EpochProgress(TrainerPlugin):
+    """Prints ``<what>: epoch 3/10 done, 42 s`` after every epoch, so that a long training is visibly alive."""
+
+    def __init__(self, what: str, max_epochs: int, stream: TextIO) -> None:
+        super().__init__()
+        self.what, self.max_epochs, self.stream = what, max_epochs, stream
+        self.started = time.monotonic()
+
+    @TrainerPlugin.hook
+    def after_training_epoch(self, epoch: int, **kw: Any) -> None:
+        elapsed = time.monotonic() - self.started
+        print(f"{self.what}: epoch {epoch}/{self.max_epochs} done, {elapsed:.0f} s", file=self.stream, flush=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import logging
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -22,9 +22,10 @@ from flair.trainers import ModelTrainer
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.objective import CustomMetric
 from flair_hpo.search.settings import StudySettings
-from flair_hpo.storage.records import RunRecord, State
-from flair_hpo.training.corpus_checks import sentences
+from flair_hpo.storage.records import ERROR_FILE_NAME, RunRecord, State
+from flair_hpo.training.corpus_checks import label_dictionary, sentences
 from flair_hpo.training.embedding_cache import EmbeddingCache
+from flair_hpo.training.model_size import check_model_size
 from flair_hpo.training.plugins import (
     DeadlinePlugin,
     DeadlineReached,
@@ -75,38 +76,27 @@ def _quiet_flair_console(quiet: bool) -> Iterator[None]:
             handler.setLevel(level)
 
 
-class ModelTooLarge(Exception):
-    """A configuration's saved model would exceed the size limit."""
-
-
-def saved_size(model: Model) -> int:
-    """The bytes flair's ``model.save`` writes for this model."""
-    buffer = io.BytesIO()
-    torch.save(model._get_state_dict(), buffer, pickle_protocol=4)
-    return buffer.tell()
-
-
-def format_bytes(size: float) -> str:
-    """``20.0M`` for 20,000,000 bytes (powers of 1000, as fastText's ``-autotune-modelsize``)."""
-    for unit in ("B", "K", "M"):
-        if size < 1000:
-            return f"{size:.1f}{unit}" if unit != "B" else f"{int(size)}B"
-        size /= 1000
-    return f"{size:.1f}G"
-
-
-def check_model_size(model: Model, limit: Optional[int]) -> None:
-    if limit is not None and (size := saved_size(model)) > limit:
-        raise ModelTooLarge(
-            f"the saved model would take {format_bytes(size)}, more than the limit of {format_bytes(limit)}"
-        )
-
-
 def clear_embeddings(corpus: Corpus) -> None:
     """Forget embeddings stored on the corpus's sentences, so that no run sees another's."""
     sentences: Iterable[Sentence] = corpus.get_all_sentences()  # type: ignore[assignment]
     for sentence in sentences:
         sentence.clear_embeddings()
+
+
+def _error_with_traceback(error: Exception, folder: Path) -> str:
+    """``Type: message`` and the traceback after it, also written to the run folder's ``error.txt``."""
+    text = f"{type(error).__name__}: {error}\n\n" + "".join(traceback.format_exception(error))
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / ERROR_FILE_NAME).write_text(text, encoding="utf-8")
+    return text
+
+
+def _save_reached_weights(model: Model, folder: Path) -> Path:
+    """The weights a run stopped by the deadline reached, kept in case no trial completes."""
+    path = folder / "final-model.pt"
+    model.save(path)
+    return path
 
 
 class TrialRunner:
@@ -126,21 +116,37 @@ class TrialRunner:
         self.settings = settings
         self.quiet = quiet
         self.embedding_cache = embedding_cache
-        self.labels = corpus.make_label_dictionary(settings.label, add_unk=settings.task.add_unknown_label)
+        self.labels = label_dictionary(corpus, settings.label, settings.task.add_unknown_label)
 
     def build(self, config: dict[str, Any]) -> Model:
         """A freshly initialised model of this configuration."""
         return self.settings.task.build_model(config, self.settings, self.labels)
+
+    def fresh_model(self, config: dict[str, Any], seed: int) -> Model:
+        """A model of this configuration initialised with ``seed``; one over the size limit is refused."""
+        clear_embeddings(self.corpus)
+        flair.set_seed(seed)
+        model = self.build(config)
+        check_model_size(model, self.settings.max_model_bytes)
+        return model
 
     def train(
         self, config: dict[str, Any], folder: Path, seed: int, plugins: Sequence[Any] = (), train_with_dev: bool = False
     ) -> tuple[Model, dict]:
         """Train a fresh model of this configuration with flair's ModelTrainer; returns it and flair's results.
         A model larger than the settings' size limit is refused before training."""
-        clear_embeddings(self.corpus)
-        flair.set_seed(seed)
-        model = self.build(config)
-        check_model_size(model, self.settings.max_model_bytes)
+        model = self.fresh_model(config, seed)
+        return model, self.fit(model, config, folder, plugins, train_with_dev)
+
+    def fit(
+        self,
+        model: Model,
+        config: dict[str, Any],
+        folder: Path,
+        plugins: Sequence[Any] = (),
+        train_with_dev: bool = False,
+    ) -> dict:
+        """Train ``model`` with flair's ModelTrainer; returns flair's results."""
         cached = (
             self.embedding_cache.serving(model, self.corpus)
             if self.embedding_cache
@@ -157,7 +163,7 @@ class TrialRunner:
             )
         if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
             values["test_score"] = self.settings.metric.score(model, sentences(self.corpus.test), self.settings.label)
-        return model, values
+        return values
 
     def run(
         self,
@@ -182,22 +188,26 @@ class TrialRunner:
             observers.append(DeadlinePlugin(deadline))
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
+        model: Optional[Model] = None
         try:
             with _sigint_watch() as interrupted:
-                _, values = self.train(config, folder, seed, observers)
+                model = self.fresh_model(config, seed)
+                values = self.fit(model, config, folder, observers)
             if interrupted[0]:
                 raise KeyboardInterrupt
             record.state, record.test_score = State.COMPLETED, values.get("test_score")
             record.model_path = folder / "final-model.pt" if self.save_models else None
         except DeadlineReached:
             record.state = State.STOPPED
+            if model is not None and self.save_models and recorder.epochs_evaluated:
+                record.model_path = _save_reached_weights(model, folder)
         except StoppedEarly:
             record.state = State.STOPPED_EARLY
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
             log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
-            record.state, record.error = State.FAILED, f"{type(error).__name__}: {error}"
+            record.state, record.error = State.FAILED, _error_with_traceback(error, folder)
         finally:
             clear_embeddings(self.corpus)
             gc.collect()
