@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -40,14 +41,15 @@ def wnut_folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cooking_folder(tmp_path: Path) -> Path:
-    """600 training questions, and the validation questions whose tags all occur among them (flair 0.15.1's
-    multi-label prediction fails on dev sentences with tags the model does not know)."""
+    """600 training questions and 150 validation questions, unfiltered: many of their tags never occur in the
+    training slice (flair 0.15.1's multi-label prediction fails on such tags unless the label dictionary
+    covers every split)."""
     folder = tmp_path / "cooking-slice"
     folder.mkdir()
     train = (DATA / "datasets" / "cooking" / "cooking.train").read_text(encoding="utf-8").splitlines()[:600]
+    valid = (DATA / "datasets" / "cooking" / "cooking.valid").read_text(encoding="utf-8").splitlines()[:150]
     known = {word for line in train for word in line.split() if word.startswith("__label__")}
-    valid = (DATA / "datasets" / "cooking" / "cooking.valid").read_text(encoding="utf-8").splitlines()
-    valid = [line for line in valid if {w for w in line.split() if w.startswith("__label__")} <= known][:150]
+    assert any(word not in known for line in valid for word in line.split() if word.startswith("__label__"))
     (folder / "cooking.train").write_text("\n".join(train) + "\n", encoding="utf-8")
     (folder / "cooking.valid").write_text("\n".join(valid[:75]) + "\n", encoding="utf-8")
     (folder / "cooking.test").write_text("\n".join(valid[75:]) + "\n", encoding="utf-8")
@@ -71,10 +73,15 @@ def trec_folder(tmp_path: Path) -> Path:
 
 
 def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: Path) -> None:
+    progress = io.StringIO()
     result = autotune(
         str(wnut_folder), duration="60s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
-        train_with_dev=True,
+        train_with_dev=True, progress=progress,
     )  # fmt: skip
+    printed = progress.getvalue()
+    assert "format columns (token ... tag)" in printed and "sentences: train 150, dev 50, test 50" in printed
+    assert "task sequence_tagging, label type 'ner'" in printed
+    assert "final model on train+dev: epoch 1/1 done" in printed  # the retrain is visible
     assert result.search.trials[0].parameters["embeddings"].startswith("WordEmbeddings(glove.6B.50d.top10k.txt")
     assert type(result.model).__name__ == "SequenceTagger" and result.model.label_type == "ner"
     assert result.model_path.is_file() and result.test_label == "micro-F1"
@@ -82,10 +89,13 @@ def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: P
 
 
 def test_a_fasttext_folder_with_top_k_predictions(cooking_folder: Path, tmp_path: Path) -> None:
+    progress = io.StringIO()
     result = autotune(
         str(cooking_folder), metric="f1", predictions=2, duration="60s", max_trials=1, max_epochs=1,
-        embeddings=str(GLOVE_10K), output=tmp_path / "out",
+        embeddings=str(GLOVE_10K), output=tmp_path / "out", progress=progress,
     )  # fmt: skip
+    assert "F1 of each sentence's top 2 predicted labels (as fastText's autotune" in progress.getvalue()
+    assert "final model: the weights of trial 0, as the search trained them" in progress.getvalue()
     assert result.model.multi_label and result.model.label_type == "class"
     assert result.search.objective_label == "dev f1@top2 (higher is better)"
     assert result.test_label == "f1@top2" and 0.0 <= result.test_score <= 1.0
@@ -113,7 +123,7 @@ def test_a_label_metric_and_a_model_size_limit(flair_cache, tmp_path: Path) -> N
     assert result.model_bytes <= 5_000_000 and result.model_path.stat().st_size <= 5_000_000
     assert result.search.objective_label == "dev f1:HUM (higher is better)" and result.test_label == "f1:HUM"
 
-    with pytest.raises(AutotuneError, match=r"no configuration completed .* more than the limit of 100.0K"):
+    with pytest.raises(ConfigurationError, match=r"no configuration fits the model-size limit of 100.0K"):
         autotune(
             "trec_6",
             duration="60s",
@@ -187,7 +197,7 @@ def wait_for_completed_trials(journal: Path, count: int, process: subprocess.Pop
     raise AssertionError("no trial completed in time")
 
 
-def test_first_ctrl_c_stops_the_search_and_retrains_the_best(trec_folder: Path, tmp_path: Path) -> None:
+def test_first_ctrl_c_stops_the_search_and_keeps_the_best(trec_folder: Path, tmp_path: Path) -> None:
     process = start_tune(trec_folder, tmp_path)
     wait_for_completed_trials(tmp_path / "out" / "journal.sqlite", 2, process)
     process.send_signal(signal.SIGINT)
@@ -205,7 +215,7 @@ def test_first_ctrl_c_stops_the_search_and_retrains_the_best(trec_folder: Path, 
 
 
 def test_second_ctrl_c_exits_at_once_with_the_journal_intact(trec_folder: Path, tmp_path: Path) -> None:
-    process = start_tune(trec_folder, tmp_path, "--max-epochs", "60")
+    process = start_tune(trec_folder, tmp_path, "--max-epochs", "60", "--train-with-dev")
     wait_for_completed_trials(tmp_path / "out" / "journal.sqlite", 1, process)
     process.send_signal(signal.SIGINT)
     for line in process.stderr:
@@ -218,3 +228,97 @@ def test_second_ctrl_c_exits_at_once_with_the_journal_intact(trec_folder: Path, 
     assert not (tmp_path / "out" / "final-model" / "final-model.pt").exists()
     with sqlite3.connect(tmp_path / "out" / "journal.sqlite") as connection:
         assert connection.execute("SELECT count(*) FROM trials WHERE state = 'completed'").fetchone()[0] >= 1
+
+
+def test_a_glue_tsv_folder_is_a_classification_corpus(tmp_path: Path) -> None:
+    folder = tmp_path / "sst2-slice"
+    folder.mkdir()
+    for name, count in (("train.tsv", 301), ("dev.tsv", 81), ("test.tsv", 21)):
+        lines = (DATA / "datasets" / "sst2" / name).read_text(encoding="utf-8").splitlines()[:count]
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    progress = io.StringIO()
+    result = autotune(
+        str(folder), duration="60s", max_trials=1, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
+        progress=progress,
+    )  # fmt: skip
+    printed = progress.getvalue()
+    assert "format TSV, text column 'sentence', label column 'label'" in printed
+    assert "test.tsv has no label column, so it is not used as test data" in printed
+    assert "sentences: train 300, dev 80, test none" in printed and "2 labels (one label each): " in printed
+    assert type(result.model).__name__ == "TextClassifier" and result.test_score is None
+
+
+def test_fasttext_lines_with_a_bom_and_labels_at_the_end(tmp_path: Path) -> None:
+    from flair_hpo.frontends.corpora import load_corpus
+
+    folder = tmp_path / "labels-last"
+    folder.mkdir()
+    (folder / "q.train").write_text(
+        "\ufeffhow to boil eggs __label__eggs\nwhich knife for bread __label__knives __label__bread\n",
+        encoding="utf-8",
+    )
+    (folder / "q.valid").write_text("__label__eggs soft boiled eggs\n", encoding="utf-8")
+    loaded = load_corpus(str(folder))
+    assert loaded.task.name == "text_classification" and "format fastText" in loaded.source
+    first, second = list(loaded.corpus.train)
+    assert first.to_original_text() == "how to boil eggs" and first.get_label("class").value == "eggs"
+    assert sorted(label.value for label in second.get_labels("class")) == ["bread", "knives"]
+    assert loaded.corpus.test is None  # no test file: nothing is split off the training data
+
+
+def test_a_training_file_names_one_corpus_of_a_folder_of_several(tmp_path: Path) -> None:
+    from flair_hpo.frontends.corpora import load_corpus
+
+    folder = tmp_path / "conll"
+    folder.mkdir()
+    for language, tag in (("esp", "B-PER"), ("ned", "B-LOC")):
+        for split in ("train", "testa", "testb"):
+            (folder / f"{language}.{split}").write_text(f"Ana {tag}\nhabla O\n\n", encoding="utf-8")
+    loaded = load_corpus(str(folder / "ned.train"))
+    assert "train ned.train, dev ned.testa, test ned.testb" in loaded.source
+    assert {s.get_labels("ner")[0].value for s in loaded.corpus.get_all_sentences()} == {"LOC"}
+
+
+def test_the_command_keeps_flair_training_log_and_an_earlier_final_model(wnut_folder: Path, tmp_path: Path) -> None:
+    arguments = ["tune", str(wnut_folder), "--embeddings", str(GLOVE_10K), "--max-trials", "1", "--max-epochs", "1"]
+    arguments += ["--duration", "60s", "--output", str(tmp_path / "out")]
+    first = CliRunner().invoke(main, arguments)
+    assert first.exit_code == 0, first.output
+    log_text = (tmp_path / "out" / "trials" / "0000" / "run-1" / "training.log").read_text()
+    assert "Model training base path" in log_text and "EPOCH 1 done" in log_text
+    again = CliRunner().invoke(main, arguments)  # the finished search is resumed; its final model is kept
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "out" / "final-model" / "final-model.previous.pt").is_file()
+    assert (tmp_path / "out" / "final-model" / "final-model.pt").is_file()
+
+
+def test_a_budget_too_short_for_one_epoch_says_so(wnut_folder: Path, tmp_path: Path) -> None:
+    with pytest.raises(
+        AutotuneError, match=r"the time budget \(0.01 s\) ran out before the first trial finished one epoch"
+    ):
+        autotune(str(wnut_folder), duration=0.01, embeddings=str(GLOVE_10K), output=tmp_path / "out")
+
+
+def test_ctrl_c_before_any_epoch_says_there_is_no_model() -> None:
+    from flair_hpo.frontends.autotune import _no_best_message
+
+    assert "stopped by Ctrl-C before the first trial finished an epoch" in _no_best_message(None, 300, True)
+
+
+def test_numbers_written_as_strings_in_a_space_file(tmp_path: Path) -> None:
+    from flair_hpo.frontends.space_files import load_space_file
+    from flair_hpo.space import Categorical, Float
+    from flair_hpo.tasks import TEXT_CLASSIFICATION
+
+    path = tmp_path / "space.yaml"
+    path.write_text(
+        "parameters:\n"
+        '  ModelTrainer.LEARNING_RATE: ["0.1", "0.2"]\n'
+        "  DocumentRNNEmbeddings.DROPOUT: {low: 1e-3, high: 0.5}\n"
+        "  DocumentRNNEmbeddings.RNN_TYPE: [GRU, LSTM]\n"
+        f"  DocumentRNNEmbeddings.WORD_EMBEDDINGS: [[{GLOVE_10K}]]\n"
+    )
+    space = load_space_file(path, TEXT_CLASSIFICATION).to_space()
+    assert space.distributions["learning_rate"] == Categorical([0.1, 0.2])
+    assert space.distributions["DocumentRNNEmbeddings.dropout"] == Float(0.001, 0.5)
+    assert space.distributions["DocumentRNNEmbeddings.rnn_type"] == Categorical(["GRU", "LSTM"])

@@ -56,9 +56,13 @@ class Case:
         return len(Journal(self.out / JOURNAL_NAME, read_only=True).trials())
 
     def fasttext_folder(self, name: str, train: bytes) -> Path:
+        return self.folder(name, {"train.txt": train.decode("latin-1")}, encoding="latin-1")
+
+    def folder(self, name: str, files: dict[str, str], encoding: str = "utf-8") -> Path:
         folder = self.tmp / name
         folder.mkdir()
-        (folder / "train.txt").write_bytes(train)
+        for file_name, text in files.items():
+            (folder / file_name).write_text(text, encoding=encoding)
         return folder
 
 
@@ -96,8 +100,15 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("corpus-without-the-label-type", lambda c: c.search(space=c.space(label_type="sentiment")), ConfigurationError, r"'sentiment'.*question_class"),
     ("corpus-folder-missing", lambda c: autotune(str(c.tmp / "no-such-corpus"), output=c.out), ConfigurationError, r"no-such-corpus.* neither a folder nor a flair dataset name"),
     ("corpus-file-unreadable", lambda c: autotune(str(c.fasttext_folder("binary", b"\xff\xfe\x00\x81 not text")), output=c.out), ConfigurationError, r"binary/train.txt' is not UTF-8 text \(byte 0xff at position 0\)"),
+    ("corpus-several-training-files", lambda c: autotune(str(c.folder("conll", {"esp.train": "a O\n", "ned.train": "b O\n"})), output=c.out), ConfigurationError, r"holds several training files \(esp.train, ned.train\): name the one to use .*esp.train"),
+    ("corpus-split-of-another-format", lambda c: autotune(str(c.folder("mixed", {"train.txt": "__label__a x y\n", "dev.txt": "__label__a x\nx y\n"})), output=c.out), ConfigurationError, r"dev.txt:2: no __label__ label on this line"),
+    ("corpus-columns-differ", lambda c: autotune(str(c.folder("tags", {"train.txt": "Ann B-PER\n\n", "test.txt": "Ann B PER\n"})), output=c.out), ConfigurationError, r"test.txt:1: 3 columns, but the training file has 2 .*a tag written with a space"),
+    ("corpus-csv-columns-unnamed", lambda c: autotune(str(c.folder("csv", {"train.csv": "3,some news\n"})), output=c.out), ConfigurationError, r"say which column holds the text \(--text-column"),
     ("embeddings-path-missing", lambda c: autotune(c.trec, embeddings=str(c.tmp / "nope.gensim"), output=c.out), ConfigurationError, r"cannot load word embeddings '.*nope.gensim'"),
     ("model-size-unreadable", lambda c: autotune(c.trec, model_size="20Q", output=c.out), ConfigurationError, r"'20Q'"),
+    ("model-size-impossible", lambda c: autotune(c.trec, model_size="1M", search_space=c.space(), output=c.out), ConfigurationError, r"no configuration fits the model-size limit of 1.0M: .*glove.6B.50d.top10k.txt.*alone take 2.0M"),
+    ("predictions-every-label", lambda c: autotune(c.trec, predictions=6, search_space=c.space(), output=c.out), ConfigurationError, r"--predictions 6 would predict every one of the corpus's 6 labels.*from 1 to 5"),
+    ("predictions-on-macro-f1", lambda c: autotune(c.trec, metric="macro-f1", predictions=2, output=c.out), ConfigurationError, r"--predictions applies to f1.* not to 'macro-f1'"),
     ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
     ("output-unwritable", lambda c: _under_a_file(c), ConfigurationError, r"base_path '.*file/out' cannot be written"),
     ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),

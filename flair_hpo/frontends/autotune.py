@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +32,11 @@ from flair.nn import Model
 
 from flair_hpo.early_stopping import make_rule
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.frontends.corpora import load_corpus
+from flair_hpo.frontends.corpora import describe_corpus, load_corpus
 from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
-from flair_hpo.objective.metric_strings import check_metric_labels, parse_metric
+from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.progress import ProgressLine
@@ -131,7 +131,7 @@ def autotune(
     task: Union[str, ModelTask, None] = None,
     label_type: Optional[str] = None,
     metric: str = "f1",
-    predictions: int = 1,
+    predictions: Optional[int] = None,
     duration: Union[str, float] = "5m",
     strategy: str = "tpe",
     early_stopping: str = "none",
@@ -144,14 +144,24 @@ def autotune(
     max_epochs: int = 10,
     max_trials: Optional[int] = None,
     train_with_dev: bool = False,
+    text_column: Optional[Sequence[Union[str, int]]] = None,
+    label_column: Union[str, int, None] = None,
     progress: Optional[TextIO] = None,
 ) -> AutotuneResult:
-    """Search for ``duration`` (default 5 minutes), then retrain the best configuration and save it.
-    Everything is checked before any training starts."""
+    """Search for ``duration`` (default 5 minutes) and save the best model; ``train_with_dev`` then trains the
+    best configuration once more on train+dev. Everything is checked, and what was loaded is printed to
+    ``progress`` (default standard error), before any training starts.
+
+    ``predictions``: on multi-label data, score the top K labels of every sentence as fastText does; by
+    default flair's 0.5 probability threshold decides which labels are predicted.
+    ``text_column``, ``label_column``: the columns of CSV/TSV corpus files (names or positions), when their
+    header does not name them."""
+    stream = progress or sys.stderr
     requested_task = get_task(task) if task is not None else None
+    source = "a flair Corpus"
     if isinstance(corpus, str):
-        loaded = load_corpus(corpus, requested_task, label_type)
-        corpus, requested_task, label_type = loaded.corpus, loaded.task, loaded.label_type
+        loaded = load_corpus(corpus, requested_task, label_type, text_column=text_column, label_column=label_column)
+        corpus, requested_task, label_type, source = loaded.corpus, loaded.task, loaded.label_type, loaded.source
     label_type = resolve_label_type(corpus, label_type)
     resolved_task = task_for_labels(corpus, label_type, preferred=requested_task)
     if requested_task is not None and requested_task is not resolved_task:
@@ -175,8 +185,14 @@ def autotune(
         )
     labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
+    check_predictions(predictions, labels)
     space.label_type = label_type
     space.multi_label = resolved_task.is_multi_label(corpus, label_type)
+    print(
+        describe_corpus(source, corpus, resolved_task, label_type, labels, space.multi_label, parsed_metric),
+        file=stream,
+        flush=True,
+    )
     space.add_evaluation_metric(parsed_metric)
     space.add_budget(Budget.TIME_IN_S, seconds)
     if max_trials is not None:
@@ -205,7 +221,7 @@ def autotune(
     model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
     _keep_previous(model_path)
     with _second_interrupt_exits():
-        model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, progress or sys.stderr)
+        model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
         score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)

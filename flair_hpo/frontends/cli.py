@@ -17,7 +17,10 @@ from flair_hpo.errors import ConfigurationError
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import task_names
 
-DURATION_HELP = "time budget: seconds, or '90s', '30m', '2h' (default 5m, as fastText)"
+DURATION_HELP = (
+    "time budget of the search, as fastText's: seconds, or '90s', '30m', '2h'. The final model is the best "
+    "trial's; only --train-with-dev trains once more after it"
+)
 
 
 def _run(action: Callable[[], Any]) -> Any:
@@ -36,7 +39,9 @@ def main(verbose: bool) -> None:
         os.environ.setdefault("TQDM_DISABLE", "1")  # read when tqdm is imported, so before flair is
         warnings.filterwarnings("ignore", category=FutureWarning)
         flair = importlib.import_module("flair")  # flair configures its logger on import; quiet it afterwards
-        flair.logger.setLevel(logging.WARNING)
+        for handler in flair.logger.handlers:  # its console only: each run's training.log keeps everything
+            if type(handler) is logging.StreamHandler:
+                handler.setLevel(logging.WARNING)
     console = logging.StreamHandler()
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("flair_hpo").addHandler(console)
@@ -52,7 +57,11 @@ def main(verbose: bool) -> None:
     show_default=True,
     help="f1, macro-f1, accuracy, f1:LABEL, precisionAtRecall:X[:LABEL], recallAtPrecision:X[:LABEL]",
 )
-@click.option("--predictions", default=1, show_default=True, help="score the top K labels (multi-label classifiers)")
+@click.option(
+    "--predictions",
+    type=int,
+    help="multi-label data: score each sentence's top K labels, as fastText (default: flair's 0.5 threshold)",
+)
 @click.option("--duration", default="5m", show_default=True, help=DURATION_HELP)
 @click.option("--strategy", type=click.Choice(STRATEGIES.names()), default="tpe", show_default=True)
 @click.option(
@@ -70,13 +79,18 @@ def main(verbose: bool) -> None:
 @click.option("--model-size", help="only configurations whose saved model fits, e.g. 20M")
 @click.option("--max-epochs", default=10, show_default=True)
 @click.option("--max-trials", type=int, help="stop after this many configurations")
-@click.option("--train-with-dev", is_flag=True, help="retrain the best configuration on train+dev")
-def tune(corpus: str, space_file: Optional[str], **options: Any) -> None:
-    """Tune a model on CORPUS (a flair dataset name such as trec_6, or a folder) within a time budget."""
+@click.option("--train-with-dev", is_flag=True, help="after the search, train the best configuration on train+dev")
+@click.option("--text-column", help="CSV/TSV files: the text column(s), names or positions from 0, comma-separated")
+@click.option("--label-column", help="CSV/TSV files: the label column, a name or a position from 0")
+def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **options: Any) -> None:
+    """Tune a model on CORPUS within a time budget. CORPUS: a flair dataset name (trec_6, wnut_17), a folder
+    of train/dev/test files (fastText __label__ lines, token-and-tag columns, or .csv/.tsv with a header), or
+    the training file of one corpus in a folder of several (data/conll_02/esp.train)."""
     from flair_hpo.frontends.autotune import AutotuneError, autotune
 
+    columns = text_column.split(",") if text_column else None
     try:
-        result = _run(lambda: autotune(corpus, search_space=space_file, **options))
+        result = _run(lambda: autotune(corpus, search_space=space_file, text_column=columns, **options))
     except AutotuneError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)

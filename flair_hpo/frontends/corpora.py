@@ -1,9 +1,11 @@
-"""Corpora named on the command line: a flair dataset name, or a local folder in column or fastText format."""
+"""Corpora named on the command line: a flair dataset name, a local folder, or a training file in a folder
+(for a folder of several corpora); see :mod:`flair_hpo.frontends.corpus_formats` for the formats read."""
 
 from __future__ import annotations
 
 import difflib
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -12,6 +14,18 @@ import flair.datasets
 from flair.data import Corpus
 
 from flair_hpo.errors import ConfigurationError
+from flair_hpo.frontends.corpus_formats import (
+    ENCODING,
+    ColumnFormat,
+    CorpusFormat,
+    DelimitedFormat,
+    FastTextFormat,
+    detect_format,
+    labels_first,
+    read_lines,
+)
+from flair_hpo.objective import Metric
+from flair_hpo.objective.metric_strings import describe_metric
 from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask
 
 log = logging.getLogger("flair_hpo")
@@ -30,82 +44,130 @@ class LoadedCorpus:
     task: ModelTask
     label_type: Optional[str]
     name: str
+    source: str  # where it came from: files and format, or the dataset name
 
 
 def _dataset_names() -> list[str]:
     return sorted(name for name in dir(flair.datasets) if name.isupper())
 
 
-def split_files(folder: Path) -> dict[str, Path]:
-    """The train, dev and test files of a folder, found by the markers in their names (dev: dev, valid, testa)."""
+def split_files(folder: Path, train: Optional[Path] = None) -> dict[str, Path]:
+    """The train, dev and test files of a folder. Without ``train``, the folder's one file whose name contains
+    'train'. Dev (dev, valid, testa) and test (testb, test) files that share its name up to 'train' (``esp.``
+    of ``esp.train``) come first, so that a folder of several corpora is read one corpus at a time."""
     files = sorted(
         p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix not in {".gz", ".md"}
     )
-    found: dict[str, Path] = {}
+    if train is None:
+        candidates = [path for path in files if "train" in path.name]
+        if not candidates:
+            raise ConfigurationError(
+                f"{str(folder)!r} has no training file: a file whose name contains 'train' is needed "
+                f"(found {[p.name for p in files] or 'no files'})."
+            )
+        if len(candidates) > 1:
+            raise ConfigurationError(
+                f"{str(folder)!r} holds several training files ({', '.join(p.name for p in candidates)}): "
+                f"name the one to use instead of the folder, e.g. {str(candidates[0])!r}."
+            )
+        train = candidates[0]
+    if "train" not in train.name:
+        raise ConfigurationError(f"{str(train)!r} is not a training file: its name must contain 'train'.")
+    prefix = train.name[: train.name.index("train")]
+    found = {"train": train}
+    ordered = sorted(files, key=lambda path: not path.name.startswith(prefix))  # the training file's kin first
     for split, markers in _SPLIT_MARKERS.items():
-        for path in files:
-            if path not in found.values() and any(marker in path.name for marker in markers):
+        for path in ordered:
+            rest = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
+            if split not in found and path not in found.values() and any(marker in rest for marker in markers):
                 found[split] = path
-                break
-    if "train" not in found:
-        raise ConfigurationError(
-            f"{str(folder)!r} has no training file: a file whose name contains 'train' is needed "
-            f"(found {[p.name for p in files] or 'no files'})."
-        )
     return found
 
 
-def _check_readable(path: Path) -> None:
-    """A corpus file must be UTF-8 text that this process may read."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for _ in handle:
-                pass
-    except UnicodeDecodeError as error:
-        raise ConfigurationError(
-            f"{str(path)!r} is not UTF-8 text (byte {error.object[error.start]:#x} at position {error.start}); "
-            "corpus files must be UTF-8."
-        ) from None
-    except OSError as error:
-        raise ConfigurationError(f"{str(path)!r} cannot be read: {error.strerror or error}.") from None
-
-
-def _first_line(path: Path) -> str:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        return next((line.strip() for line in handle if line.strip() and not line.startswith("-DOCSTART-")), "")
-
-
-def load_folder(folder: Path, task: Optional[ModelTask], label_type: Optional[str]) -> LoadedCorpus:
-    """fastText ``__label__`` files make a classification corpus; anything else a column corpus whose last column is the tag."""
-    files = split_files(folder)
-    for path in files.values():
-        _check_readable(path)
-    first = _first_line(files["train"])
-    fasttext_format = first.startswith("__label__")
-    detected = TEXT_CLASSIFICATION if fasttext_format else SEQUENCE_TAGGING
+def _checked_format(
+    files: dict[str, Path], task: Optional[ModelTask], options: dict[str, Any]
+) -> tuple[CorpusFormat, list[str]]:
+    """The training file's format, checked in every split; notes on splits left out."""
+    lines = {split: read_lines(path) for split, path in files.items()}
+    corpus_format = detect_format(files["train"], lines["train"], **options)
+    notes = []
+    for split in ("dev", "test"):
+        if split not in files:
+            notes.append(f"no {split} file")
+        elif isinstance(corpus_format, DelimitedFormat) and not corpus_format.labelled(lines[split]):
+            notes.append(f"{files.pop(split).name} has no label column, so it is not used as {split} data")
+        else:
+            corpus_format = corpus_format.check(files[split], lines[split])
+    detected = SEQUENCE_TAGGING if isinstance(corpus_format, ColumnFormat) else TEXT_CLASSIFICATION
     if task is not None and task is not detected:
-        kind = "fastText '__label__' lines" if fasttext_format else "column lines"
-        raise ConfigurationError(f"{str(folder)!r} holds {kind}, which do not fit the task {task.name}.")
+        raise ConfigurationError(
+            f"{files['train']} holds {corpus_format.name} lines, which do not fit the task {task.name}."
+        )
+    return corpus_format, notes
+
+
+def load_folder(
+    folder: Path,
+    task: Optional[ModelTask],
+    label_type: Optional[str],
+    train: Optional[Path] = None,
+    **options: Any,
+) -> LoadedCorpus:
+    """A corpus from the files of ``folder`` (or its corpus whose training file is ``train``); ``options``:
+    ``text_column`` and ``label_column`` of CSV/TSV files."""
+    files = split_files(folder, train)
+    corpus_format, notes = _checked_format(files, task, options)
     names: dict[str, Any] = {f"{split}_file": path.name for split, path in files.items()}
-    if fasttext_format:
+    common: dict[str, Any] = {"encoding": ENCODING, "sample_missing_splits": False}
+    corpus: Corpus
+    if isinstance(corpus_format, FastTextFormat):
         label_type = label_type or "class"
-        corpus: Corpus = flair.datasets.ClassificationCorpus(folder, label_type=label_type, **names)
+        corpus = _fasttext_corpus(folder, files, corpus_format, label_type, common)
+    elif isinstance(corpus_format, DelimitedFormat):
+        label_type = label_type or "class"
+        column_map = {column: "text" for column in corpus_format.text_columns}
+        column_map[corpus_format.label_column] = "label"
+        corpus = flair.datasets.CSVClassificationCorpus(
+            folder, column_map, label_type=label_type, skip_header=corpus_format.header is not None,
+            in_memory=True, **corpus_format.dialect, **common, **names,
+        )  # fmt: skip
     else:
         label_type = label_type or "ner"
-        columns = len(first.split())
-        if columns < 2:
-            raise ConfigurationError(
-                f"{files['train']} is neither fastText '__label__' lines nor columns of token and tag."
-            )
-        corpus = flair.datasets.ColumnCorpus(folder, {0: "text", columns - 1: label_type}, **names)
-    return LoadedCorpus(corpus, detected, label_type, folder.name)
+        corpus = flair.datasets.ColumnCorpus(
+            folder, {0: "text", corpus_format.columns - 1: label_type}, autofind_splits=False, **common, **names
+        )
+    split_names = ", ".join(f"{split} {path.name}" for split, path in files.items())
+    source = f"{folder}: {split_names}; format {corpus_format.name}" + "".join(f"; {note}" for note in notes)
+    task = SEQUENCE_TAGGING if isinstance(corpus_format, ColumnFormat) else TEXT_CLASSIFICATION
+    return LoadedCorpus(corpus, task, label_type, folder.name, source)
 
 
-def load_corpus(spec: str, task: Optional[ModelTask] = None, label_type: Optional[str] = None) -> LoadedCorpus:
-    """A corpus from a local folder, or from a flair dataset name such as ``trec_6`` or ``wnut_17``."""
+def _fasttext_corpus(
+    folder: Path, files: dict[str, Path], corpus_format: FastTextFormat, label_type: str, common: dict[str, Any]
+) -> Corpus:
+    """flair reads ``__label__`` words only at the start of a line: files with labels elsewhere are read from
+    copies with the labels moved to the front."""
+    names: dict[str, Any] = {f"{split}_file": path.name for split, path in files.items()}
+    if corpus_format.labels_lead:
+        return flair.datasets.ClassificationCorpus(folder, label_type=label_type, **common, **names)
+    with tempfile.TemporaryDirectory() as copy:
+        for path in files.values():
+            lines = [labels_first(line) for line in read_lines(path)]
+            (Path(copy) / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        log.warning("%s: __label__ words after the text were moved to the front, as flair reads them", folder)
+        return flair.datasets.ClassificationCorpus(copy, label_type=label_type, **common, **names)
+
+
+def load_corpus(
+    spec: str, task: Optional[ModelTask] = None, label_type: Optional[str] = None, **options: Any
+) -> LoadedCorpus:
+    """A corpus from a local folder, a training file in a folder, or a flair dataset name such as ``trec_6``.
+    ``options``: ``text_column`` and ``label_column`` of CSV/TSV files."""
     path = Path(spec).expanduser()
     if path.is_dir():
-        return load_folder(path, task, label_type)
+        return load_folder(path, task, label_type, **options)
+    if path.is_file():
+        return load_folder(path.parent, task, label_type, train=path, **options)
     name = spec.upper()
     dataset = getattr(flair.datasets, name, None)
     if not isinstance(dataset, type) or not issubclass(dataset, Corpus):
@@ -122,4 +184,30 @@ def load_corpus(spec: str, task: Optional[ModelTask] = None, label_type: Optiona
         raise ConfigurationError(
             f"flair could not load {spec!r} ({type(error).__name__}: {error}); is it in flair's cache?"
         ) from None
-    return LoadedCorpus(corpus, task, label_type, spec.lower())
+    return LoadedCorpus(corpus, task, label_type, spec.lower(), f"flair dataset {name}")
+
+
+def describe_corpus(
+    source: str,
+    corpus: Corpus,
+    task: ModelTask,
+    label_type: str,
+    labels: list[str],
+    multi_label: bool,
+    metric: Metric,
+) -> str:
+    """What a search will train on, printed before it starts."""
+    counts = ", ".join(
+        f"{split} {len(data):,}" if data else f"{split} none"
+        for split, data in (("train", corpus.train), ("dev", corpus.dev), ("test", corpus.test))
+    )
+    if not corpus.dev:
+        counts += " (10% of train is split off as dev data for selection)"
+    kind = "multi-label" if multi_label else "one label each"
+    shown = ", ".join(labels[:10]) + (f", ... ({len(labels)} in all)" if len(labels) > 10 else "")
+    return (
+        f"corpus: {source}\n"
+        f"  sentences: {counts}\n"
+        f"  task {task.name}, label type {label_type!r}, {len(labels)} labels ({kind}): {shown}\n"
+        f"  selection metric: {describe_metric(metric, multi_label)}"
+    )

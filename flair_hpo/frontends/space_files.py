@@ -5,11 +5,14 @@ parameters:
   ModelTrainer.MINI_BATCH_SIZE: [16, 32]             # a list: the options
   DocumentRNNEmbeddings.WORD_EMBEDDINGS: [[glove.6B.50d.gensim]]
   DocumentRNNEmbeddings.HIDDEN_SIZE: {options: [64, 128]}
+
+Numbers written as strings (``"0.1"``, or ``1e-3``, which YAML reads as a string) are read as numbers.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.tasks import HyperParameter, ModelTask, TaskSearchSpace
 
 _RANGE_KEYS = {"options", "low", "high", "log", "step"}
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _parameter(name: str, source: Path, task: ModelTask) -> HyperParameter:
@@ -32,6 +36,13 @@ def _parameter(name: str, source: Path, task: ModelTask) -> HyperParameter:
         hint = f"; did you mean {', '.join(close)}?" if close else f"; valid names look like {names[0]}"
         raise ConfigurationError(f"{source}: {name!r} is not a parameter{hint}")
     return cls[member]
+
+
+def _number(value: Any) -> Any:
+    """A number written as a string (``"0.1"``, or ``1e-3``, which PyYAML reads as a string) as that number."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value) if any(c in value for c in ".eE") else int(value)
+    return value
 
 
 def _embeddings(value: Any) -> Any:
@@ -65,6 +76,13 @@ def load_space_file(path: Path, task: ModelTask) -> TaskSearchSpace:
             )
         if parameter in task.word_embedding_parameters and "options" in specification:
             specification = {**specification, "options": [_embeddings(option) for option in specification["options"]]}
+        else:
+            specification = {
+                key: [_number(option) for option in value]
+                if key == "options" and isinstance(value, list)
+                else _number(value)
+                for key, value in specification.items()
+            }
         try:
             space.add_parameter(parameter, **specification)
         except ConfigurationError as error:

@@ -47,20 +47,20 @@ class CustomMetric:
     kind: str
     label: Optional[str] = None
     threshold: Optional[float] = None  # a fraction, from the percentage given
-    top_k: int = 1
+    top_k: Optional[int] = None  # f1 of each sentence's top K labels (fastText's -autotune-predictions)
 
     @property
     def value(self) -> str:
         parts = [self.kind] + ([f"{100 * self.threshold:g}"] if self.threshold is not None else [])
         name = ":".join(parts + ([self.label] if self.label else []))
-        return name + (f"@top{self.top_k}" if self.top_k > 1 else "")
+        return name + (f"@top{self.top_k}" if self.top_k is not None else "")
 
     test_label = value
     flair_main_metric = ("micro avg", "f1-score")  # drives flair's annealing; the selection score is this metric
 
     @property
     def needs_probabilities(self) -> bool:
-        return self.kind != "f1" or self.top_k > 1
+        return self.kind != "f1" or self.top_k is not None
 
     def score(self, model: Any, sentences: list[Any], label_type: str, storage_mode: str = "none") -> float:
         """The metric of ``model`` on ``sentences``."""
@@ -113,15 +113,20 @@ class CustomMetric:
 Metric = Union[EvaluationMetric, CustomMetric]
 
 
-def parse_metric(text: str, task: Predicting, predictions: int = 1) -> Metric:
-    """The metric a string names; a malformed string is an error naming what would be valid."""
-    if not isinstance(predictions, int) or predictions < 1:
+def parse_metric(text: str, task: Predicting, predictions: Optional[int] = None) -> Metric:
+    """The metric a string names; a malformed string is an error naming what would be valid.
+    ``predictions``: score f1 on each sentence's top K labels, as fastText does (None: flair's decisions)."""
+    if predictions is not None and (not isinstance(predictions, int) or predictions < 1):
         raise ConfigurationError(f"--predictions must be a positive whole number, but got {predictions!r}.")
     lowered = text.strip().lower()
-    if lowered in _BUILT_IN and predictions == 1:
+    if lowered in _BUILT_IN and predictions is None:
         return _BUILT_IN[lowered]
+    if lowered in _BUILT_IN and lowered not in ("f1", "micro-f1"):
+        raise ConfigurationError(
+            f"--predictions applies to f1, f1:LABEL, precisionAtRecall and recallAtPrecision, not to {text!r}."
+        )
     if lowered in ("f1", "micro-f1"):
-        return _checked(CustomMetric("f1", top_k=predictions), task)
+        return _checked(CustomMetric("f1", top_k=predictions), task)  # predictions is set here
     match = re.fullmatch(r"f1:(.+)", text.strip())
     if match:
         return _checked(CustomMetric("f1", label=_label(match.group(1)), top_k=predictions), task)
@@ -155,3 +160,29 @@ def check_metric_labels(metric: Metric, labels: list[str]) -> None:
         raise ConfigurationError(
             f"the metric names label {metric.label!r}, which the corpus does not have{hint}; its labels: {sorted(labels)}."
         )
+
+
+def check_predictions(predictions: Optional[int], labels: list[str]) -> None:
+    """Scoring the top K labels makes sense only for K below the number of labels: with K at least that,
+    every label is predicted for every sentence and every model scores the same."""
+    if predictions is not None and predictions >= len(labels):
+        raise ConfigurationError(
+            f"--predictions {predictions} would predict every one of the corpus's {len(labels)} labels for every "
+            f"sentence, so every model would score the same; choose K from 1 to {len(labels) - 1}."
+        )
+
+
+def describe_metric(metric: Metric, multi_label: bool) -> str:
+    """The selection metric in words, saying how predictions are made on multi-label data."""
+    if isinstance(metric, CustomMetric) and metric.kind == "f1" and metric.top_k is not None:
+        return (
+            f"{metric.value}: F1 of each sentence's top {metric.top_k} predicted labels "
+            f"(as fastText's autotune with -autotune-predictions {metric.top_k})"
+        )
+    name = metric.value if isinstance(metric, CustomMetric) else metric.test_label
+    if multi_label and metric in (EvaluationMetric.MICRO_F1_SCORE, EvaluationMetric.MACRO_F1_SCORE):
+        return (
+            f"{name}: a label is predicted where flair's probability for it passes 0.5 "
+            "(--predictions K scores each sentence's top K labels instead, as fastText does)"
+        )
+    return name
