@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -31,12 +31,20 @@ def _run(action: Callable[[], Any]) -> Any:
         raise click.UsageError(str(error)) from None
 
 
+def _hide_progress_bars() -> None:
+    """flair's per-batch bars (label dictionary, every dev evaluation) off. tqdm reads TQDM_DISABLE when it is
+    imported, which hyperopt does before this runs, so its default is changed instead."""
+    import tqdm  # type: ignore[import-untyped]
+
+    tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)  # type: ignore[method-assign]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="show flair's own log and progress bars")
 def main(verbose: bool) -> None:
     """Hyperparameter search for flair sequence taggers and text classifiers."""
     if not verbose:
-        os.environ.setdefault("TQDM_DISABLE", "1")  # read when tqdm is imported, so before flair is
+        _hide_progress_bars()
         warnings.filterwarnings("ignore", category=FutureWarning)
         flair = importlib.import_module("flair")  # flair configures its logger on import; quiet it afterwards
         for handler in flair.logger.handlers:  # its console only: each run's training.log keeps everything
