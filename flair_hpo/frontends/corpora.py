@@ -118,7 +118,7 @@ def load_folder(
     files = split_files(folder, train)
     corpus_format, notes = _checked_format(files, task, options)
     names: dict[str, Any] = {f"{split}_file": path.name for split, path in files.items()}
-    common: dict[str, Any] = {"encoding": ENCODING, "sample_missing_splits": False}
+    common: dict[str, Any] = {"encoding": ENCODING, "sample_missing_splits": False, **names}
     corpus: Corpus
     if isinstance(corpus_format, FastTextFormat):
         label_type = label_type or "class"
@@ -129,12 +129,12 @@ def load_folder(
         column_map[corpus_format.label_column] = "label"
         corpus = flair.datasets.CSVClassificationCorpus(
             folder, column_map, label_type=label_type, skip_header=corpus_format.header is not None,
-            in_memory=True, **corpus_format.dialect, **common, **names,
+            in_memory=True, **corpus_format.dialect, **common,
         )  # fmt: skip
     else:
         label_type = label_type or "ner"
         corpus = flair.datasets.ColumnCorpus(
-            folder, {0: "text", corpus_format.columns - 1: label_type}, autofind_splits=False, **common, **names
+            folder, {0: "text", corpus_format.columns - 1: label_type}, autofind_splits=False, **common
         )
     split_names = ", ".join(f"{split} {path.name}" for split, path in files.items())
     source = f"{folder}: {split_names}; format {corpus_format.name}" + "".join(f"; {note}" for note in notes)
@@ -146,16 +146,15 @@ def _fasttext_corpus(
     folder: Path, files: dict[str, Path], corpus_format: FastTextFormat, label_type: str, common: dict[str, Any]
 ) -> Corpus:
     """flair reads ``__label__`` words only at the start of a line: files with labels elsewhere are read from
-    copies with the labels moved to the front."""
-    names: dict[str, Any] = {f"{split}_file": path.name for split, path in files.items()}
+    copies with the labels moved to the front. ``common``: flair's corpus options, file names included."""
     if corpus_format.labels_lead:
-        return flair.datasets.ClassificationCorpus(folder, label_type=label_type, **common, **names)
+        return flair.datasets.ClassificationCorpus(folder, label_type=label_type, **common)
     with tempfile.TemporaryDirectory() as copy:
         for path in files.values():
             lines = [labels_first(line) for line in read_lines(path)]
             (Path(copy) / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         log.warning("%s: __label__ words after the text were moved to the front, as flair reads them", folder)
-        return flair.datasets.ClassificationCorpus(copy, label_type=label_type, **common, **names)
+        return flair.datasets.ClassificationCorpus(copy, label_type=label_type, **common)
 
 
 def load_corpus(

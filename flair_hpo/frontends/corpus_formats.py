@@ -154,6 +154,19 @@ def _column_index(column: Column, header: Optional[Sequence[str]], option: str) 
     return list(header).index(str(column))
 
 
+def _named_column(
+    path: Path, first: Sequence[str], header: Optional[Sequence[str]], role: str, names: tuple[str, ...]
+) -> int:
+    """The position of the first header cell that is one of ``names`` (the ``role`` column: text or label)."""
+    found = [i for i, cell in enumerate(header or ()) if cell.strip().lower() in names]
+    if not found:
+        raise ConfigurationError(
+            f"{path}: say which column holds the {role} (--{role}-column NAME or position); "
+            f"its first row is {list(first)}, and no header name is one of {list(names)}."
+        )
+    return found[0]
+
+
 def _delimited(
     path: Path, lines: Sequence[str], text_column: Optional[Sequence[Column]], label_column: Optional[Column]
 ) -> DelimitedFormat:
@@ -162,25 +175,12 @@ def _delimited(
     first = probe.rows(lines[:1])[0] if lines else []
     known = set(TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) | {str(c) for c in [*(text_column or []), label_column]}
     header = tuple(first) if any(cell.strip().lower() in known or cell in known for cell in first) else None
-    named = [cell.strip().lower() for cell in header or ()]
     if text_column is None:
-        found = [i for i, name in enumerate(named) if name in TEXT_COLUMN_NAMES]
-        if not found:
-            raise ConfigurationError(
-                f"{path}: say which column holds the text (--text-column NAME or position); "
-                f"its first row is {first}, and no header name is one of {list(TEXT_COLUMN_NAMES)}."
-            )
-        texts: tuple[int, ...] = (found[0],)
+        texts: tuple[int, ...] = (_named_column(path, first, header, "text", TEXT_COLUMN_NAMES),)
     else:
         texts = tuple(_column_index(c, header, "--text-column") for c in text_column)
     if label_column is None:
-        found = [i for i, name in enumerate(named) if name in LABEL_COLUMN_NAMES]
-        if not found:
-            raise ConfigurationError(
-                f"{path}: say which column holds the label (--label-column NAME or position); "
-                f"its first row is {first}, and no header name is one of {list(LABEL_COLUMN_NAMES)}."
-            )
-        label = found[0]
+        label = _named_column(path, first, header, "label", LABEL_COLUMN_NAMES)
     else:
         label = _column_index(label_column, header, "--label-column")
     return DelimitedFormat(delimiter, header, texts, label)
