@@ -43,7 +43,9 @@ from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, StudySettings, parse_duration
 from flair_hpo.storage import SearchResult, State, prepare_base_path
 from flair_hpo.strategies import STRATEGIES
-from flair_hpo.tasks import ModelTask, TaskSearchSpace, get_task, task_for_labels
+from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_for_labels
+from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE
+from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
@@ -51,6 +53,7 @@ from flair_hpo.training.plugins import EpochProgress
 
 log = logging.getLogger("flair_hpo")
 
+DEFAULT_MAX_EPOCHS = 10
 FINAL_MODEL_FOLDER = "final-model"
 PREVIOUS_MODEL_NAME = "final-model.previous.pt"
 
@@ -140,8 +143,9 @@ def autotune(
     search_space: Union[TaskSearchSpace, str, Path, None] = None,
     embeddings: str = "glove",
     transformer: Optional[str] = None,
+    fine_tune: bool = False,
     model_size: Union[str, int, None] = None,
-    max_epochs: int = 10,
+    max_epochs: Optional[int] = None,
     max_trials: Optional[int] = None,
     train_with_dev: bool = False,
     text_column: Optional[Sequence[Union[str, int]]] = None,
@@ -155,7 +159,10 @@ def autotune(
     ``predictions``: on multi-label data, score the top K labels of every sentence as fastText does; by
     default flair's 0.5 probability threshold decides which labels are predicted.
     ``text_column``, ``label_column``: the columns of CSV/TSV corpus files (names or positions), when their
-    header does not name them."""
+    header does not name them.
+    ``fine_tune``: fine-tune ``transformer`` with flair's fine-tuning recipe (AdamW, linear schedule with
+    warmup), searching the learning rate (1e-5 to 1e-4), batch size, warmup and weight decay for
+    ``max_epochs`` (default 4; 10 otherwise); with a ``search_space``, train that space by the recipe."""
     stream = progress or sys.stderr
     requested_task = get_task(task) if task is not None else None
     source = "a flair Corpus"
@@ -175,10 +182,7 @@ def autotune(
     search_strategy = STRATEGIES.get(strategy)(seed=seed)
     stopping_rule = make_rule(early_stopping)
     base_path = prepare_base_path(output)
-    if isinstance(search_space, (str, Path)):
-        space = load_space_file(Path(search_space), resolved_task)
-    else:
-        space = search_space or resolved_task.default_space(load_word_embeddings(embeddings), transformer)
+    space = _search_space(search_space, resolved_task, embeddings, transformer, fine_tune)
     if space.task is not resolved_task:
         raise ConfigurationError(
             f"the search space is for {space.task.name}, but the corpus is for {resolved_task.name}."
@@ -197,7 +201,8 @@ def autotune(
     space.add_budget(Budget.TIME_IN_S, seconds)
     if max_trials is not None:
         space.add_budget(Budget.RUNS, max_trials)
-    space.add_max_epochs_per_training_run(max_epochs)
+    default_epochs = FINE_TUNING_EPOCHS if fine_tune else DEFAULT_MAX_EPOCHS
+    space.add_max_epochs_per_training_run(max_epochs if max_epochs is not None else default_epochs)
     space.max_model_bytes = size_limit
 
     orchestrator = Orchestrator(
@@ -226,6 +231,28 @@ def autotune(
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)
+
+
+def _search_space(
+    given: Union[TaskSearchSpace, str, Path, None],
+    task: ModelTask,
+    embeddings: str,
+    transformer: Optional[str],
+    fine_tune: bool,
+) -> TaskSearchSpace:
+    """The given space (or space file), else the task's default; ``fine_tune`` trains it by flair's fine-tuning
+    recipe, and without a given space fine-tunes ``transformer`` in the task's fine-tuning space."""
+    if isinstance(given, (str, Path)):
+        given = load_space_file(Path(given), task)
+    if given is not None:
+        if fine_tune and ModelTrainer.RECIPE not in given.parameters_used:
+            given.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
+        return given
+    if fine_tune:
+        if transformer is None:
+            raise ConfigurationError("fine-tuning needs a transformer to fine-tune: give transformer (--transformer).")
+        return task.fine_tuning_space(transformer)
+    return task.default_space(load_word_embeddings(embeddings), transformer)
 
 
 def _keep_previous(model_path: Path) -> None:

@@ -84,8 +84,14 @@ def main(verbose: bool) -> None:
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), help="a YAML search-space file")
 @click.option("--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name")
 @click.option("--transformer", help="also try this frozen transformer (a name or a local folder)")
+@click.option(
+    "--fine-tune",
+    is_flag=True,
+    help="fine-tune --transformer with flair's fine-tuning recipe (AdamW, linear schedule with warmup), searching "
+    "learning rate 1e-5..1e-4, batch size, warmup and weight decay; with --space, train that space by the recipe",
+)
 @click.option("--model-size", help="only configurations whose saved model fits, e.g. 20M")
-@click.option("--max-epochs", default=10, show_default=True)
+@click.option("--max-epochs", type=int, help="epochs per trial [default: 10; 4 with --fine-tune]")
 @click.option("--max-trials", type=int, help="stop after this many configurations")
 @click.option("--train-with-dev", is_flag=True, help="after the search, train the best configuration on train+dev")
 @click.option("--text-column", help="CSV/TSV files: the text column(s), names or positions from 0, comma-separated")

@@ -23,6 +23,8 @@ from flair_hpo.space.hyperopt import from_hyperopt
 from flair_hpo.storage import SearchResult
 from flair_hpo.strategies import SearchStrategy, TPESearch
 from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask, TaskSearchSpace
+from flair_hpo.tasks.parameters import ModelTrainer
+from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE
 from flair_hpo.tasks.text_classification import TransformerDocumentEmbeddings
 
 __all__ = [
@@ -62,10 +64,16 @@ class Parameter(Enum):
     MOMENTUM = "momentum"
     WEIGHT_DECAY = "weight_decay"
     MAX_GRAD_NORM = "max_grad_norm"
+    RECIPE = "recipe"
+    SCHEDULER = "scheduler"
+    WARMUP_FRACTION = "warmup_fraction"
     TRANSFORMER_MODEL = "model"
     LAYERS = "layers"
     FINE_TUNE = "fine_tune"
     LAYER_MEAN = "layer_mean"
+    CLS_POOLING = "cls_pooling"
+    SUBTOKEN_POOLING = "subtoken_pooling"
+    USE_CONTEXT = "use_context"
 
 
 class SearchSpace:
@@ -190,10 +198,13 @@ class TextClassifierParamSelector(ParamSelector):
         return space
 
     def _translate(self, search_space: SearchSpace) -> TaskSearchSpace:
+        """With a transformer in the space, ``fine_tune`` (unless the space sets it) decides whether it is
+        fine-tuned, and fine-tuning uses flair's fine-tuning recipe (unless the space sets ``RECIPE``)."""
         space = super()._translate(search_space)
-        if (
-            Parameter.TRANSFORMER_MODEL in search_space.search_space
-            and Parameter.FINE_TUNE not in search_space.search_space
-        ):
-            space.set_fixed(TransformerDocumentEmbeddings.FINE_TUNE, self.fine_tune)
+        given = search_space.search_space
+        if Parameter.TRANSFORMER_MODEL in given:
+            if Parameter.FINE_TUNE not in given:
+                space.set_fixed(TransformerDocumentEmbeddings.FINE_TUNE, self.fine_tune)
+            if self.fine_tune and Parameter.RECIPE not in given:
+                space.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
         return space

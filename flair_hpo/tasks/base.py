@@ -32,6 +32,7 @@ class ModelTask(ABC):
     parameter_groups: ClassVar[tuple[type[HyperParameter], ...]]  # the enums whose parameters fit it
     word_embedding_parameters: ClassVar[frozenset[HyperParameter]] = frozenset()  # those taking word embeddings
     classic_parameters: ClassVar[Mapping[str, HyperParameter]]  # the classic API's Parameter names -> parameters
+    transformer_fine_tune: ClassVar[Mapping[HyperParameter, HyperParameter]] = {}  # transformer model -> fine_tune
     add_unknown_label: ClassVar[bool] = False  # whether its label dictionary has an <unk> entry
     gives_probabilities: ClassVar[bool] = False  # whether its predictions carry a probability per label
 
@@ -63,6 +64,14 @@ class ModelTask(ABC):
     @abstractmethod
     def finder_configuration(self, word_embeddings: Any) -> dict[str, Any]:
         """The configuration of the default model the learning-rate finder trains."""
+
+    def fine_tuning_space(self, transformer: str) -> TaskSearchSpace:
+        """The space autotune searches to fine-tune ``transformer`` with flair's fine-tuning recipe."""
+        raise ConfigurationError(f"{self.name} has no fine-tuning search space; give a search space instead.")
+
+    def fine_tuning_configuration(self, transformer: str) -> dict[str, Any]:
+        """The configuration of a model fine-tuning ``transformer`` (for the fine-tuning learning-rate finder)."""
+        raise ConfigurationError(f"{self.name} cannot fine-tune a transformer.")
 
     def __repr__(self) -> str:
         return f"<task {self.name}>"

@@ -32,8 +32,13 @@ class PrefixedParameter(HyperParameter):
 
 
 class ModelTrainer(HyperParameter):
-    """Arguments of flair's ``ModelTrainer.train`` (and of the optimizer it builds)."""
+    """Arguments of flair's ``ModelTrainer`` (and of the optimizer and schedule it builds). ``RECIPE`` picks the
+    method: ``train`` (SGD, annealing on plateau) or ``fine_tune`` (AdamW, linear schedule with warmup);
+    ``SCHEDULER`` replaces the recipe's schedule (``anneal_on_plateau``, ``linear`` or ``constant``)."""
 
+    RECIPE = "recipe"
+    SCHEDULER = "scheduler"
+    WARMUP_FRACTION = "warmup_fraction"
     LEARNING_RATE = "learning_rate"
     MINI_BATCH_SIZE = "mini_batch_size"
     OPTIMIZER = "optimizer"

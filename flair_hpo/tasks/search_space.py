@@ -18,12 +18,14 @@ from flair_hpo.objective import EvaluationMetric, Metric, Objective, Optimizatio
 from flair_hpo.search.settings import Budget, Budgets, StudySettings
 from flair_hpo.space import Categorical, Distribution, Float, Int, Space
 from flair_hpo.space.hyperopt import from_hyperopt
-from flair_hpo.tasks.parameters import HyperParameter
+from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
+from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE, check_fine_tuning, check_value
 
 if TYPE_CHECKING:
     from flair_hpo.tasks.base import ModelTask
 
 INTEGER_ARGUMENTS = {"hidden_size", "rnn_layers", "mini_batch_size", "patience", "reproject_words_dimension"}
+FINE_TUNING_EPOCHS = 4  # pretrained transformers are fine-tuned for a few epochs (2 to 4 is the usual advice)
 _SECONDS_PER_UNIT = {Budget.TIME_IN_H: 3600.0, Budget.TIME_IN_MIN: 60.0, Budget.TIME_IN_S: 1.0}
 
 
@@ -118,6 +120,7 @@ class TaskSearchSpace:
 
             for option in distribution.options:
                 resolve_optimizer(option)
+        check_value(parameter, distribution)
         self._distributions[parameter] = distribution
         self._fixed.pop(parameter, None)
 
@@ -129,9 +132,20 @@ class TaskSearchSpace:
             )
         self.add_parameter(parameter, options=options)
 
+    def add_fine_tuning_recipe(self) -> None:
+        """Train every configuration with flair's fine-tuning recipe and search what a practitioner would:
+        the learning rate from 1e-5 to 1e-4 (log scale), batches of 16 or 32, warmup and weight decay."""
+        self.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
+        self.add_parameter(ModelTrainer.LEARNING_RATE, low=1e-5, high=1e-4, log=True)
+        self.add_parameter(ModelTrainer.MINI_BATCH_SIZE, options=[16, 32])
+        self.add_parameter(ModelTrainer.WARMUP_FRACTION, options=[0.0, 0.1, 0.2])
+        self.add_parameter(ModelTrainer.WEIGHT_DECAY, options=[0.0, 0.01, 0.1])
+        self.max_epochs = FINE_TUNING_EPOCHS
+
     def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
         """Use ``value`` for ``parameter`` in every configuration, without searching it."""
         self._check_fits(parameter)
+        check_value(parameter, value)
         self._fixed[parameter] = value
         self._distributions.pop(parameter, None)
 
@@ -151,6 +165,10 @@ class TaskSearchSpace:
     def parameters_used(self) -> set[HyperParameter]:
         """Every parameter searched or fixed."""
         return {*self._distributions, *self._fixed}
+
+    def value_of(self, parameter: HyperParameter) -> Any:
+        """A used parameter's fixed value, or the distribution it is searched over."""
+        return self._fixed[parameter] if parameter in self._fixed else self._distributions[parameter]
 
     def word_embedding_options(self) -> Optional[list[list[Any]]]:
         """Every word-embeddings option a configuration may carry, each as a list of embeddings; None when
@@ -186,6 +204,7 @@ class TaskSearchSpace:
         if not self._distributions:
             raise ConfigurationError("the search space is empty: add at least one parameter to search over.")
         self._check_model_inputs()
+        check_fine_tuning(self)
         distributions = {p.key: d for p, d in self._distributions.items()}
         fixed = {p.key: v for p, v in self._fixed.items()}
         conditions: dict[str, tuple[str, int]] = {}

@@ -40,6 +40,14 @@ class TransformerWordEmbeddings(PrefixedParameter):
     FINE_TUNE = "fine_tune"
     LAYER_MEAN = "layer_mean"
     SUBTOKEN_POOLING = "subtoken_pooling"
+    USE_CONTEXT = "use_context"
+
+
+_FINE_TUNED_TAGGER: dict[HyperParameter, Any] = {
+    TransformerWordEmbeddings.FINE_TUNE: True,
+    SequenceTagger.USE_RNN: False,
+    SequenceTagger.REPROJECT_EMBEDDINGS: False,
+}  # how flair fine-tunes a transformer tagger: a linear layer on the fine-tuned transformer
 
 
 def token_embeddings(value: Any) -> TokenEmbeddings:
@@ -63,7 +71,10 @@ class SequenceTagging(ModelTask):
         "LAYERS": TransformerWordEmbeddings.LAYERS,
         "FINE_TUNE": TransformerWordEmbeddings.FINE_TUNE,
         "LAYER_MEAN": TransformerWordEmbeddings.LAYER_MEAN,
+        "SUBTOKEN_POOLING": TransformerWordEmbeddings.SUBTOKEN_POOLING,
+        "USE_CONTEXT": TransformerWordEmbeddings.USE_CONTEXT,
     }
+    transformer_fine_tune = {TransformerWordEmbeddings.MODEL: TransformerWordEmbeddings.FINE_TUNE}
 
     @property
     def model_class(self) -> type[FlairSequenceTagger]:
@@ -110,6 +121,24 @@ class SequenceTagging(ModelTask):
 
     def finder_configuration(self, word_embeddings: Any) -> dict[str, Any]:
         return {SequenceTagger.EMBEDDINGS.key: word_embeddings}
+
+    def fine_tuning_space(self, transformer: str) -> SequenceTaggerSearchSpace:
+        """``transformer`` fine-tuned with flair's fine-tuning recipe under a linear layer, as flair fine-tunes
+        NER models (no RNN, no reprojection); subtoken pooling and a CRF searched too."""
+        space = SequenceTaggerSearchSpace()
+        space.set_fixed(TransformerWordEmbeddings.MODEL, transformer)
+        for parameter, value in _FINE_TUNED_TAGGER.items():
+            space.set_fixed(parameter, value)
+        space.add_parameter(TransformerWordEmbeddings.SUBTOKEN_POOLING, options=["first", "mean"])
+        space.add_parameter(SequenceTagger.USE_CRF, options=[False, True])
+        space.add_fine_tuning_recipe()
+        return space
+
+    def fine_tuning_configuration(self, transformer: str) -> dict[str, Any]:
+        return {
+            TransformerWordEmbeddings.MODEL.key: transformer,
+            **{parameter.key: value for parameter, value in _FINE_TUNED_TAGGER.items()},
+        }
 
 
 SEQUENCE_TAGGING = register_task(SequenceTagging())

@@ -73,7 +73,9 @@ class TextClassification(ModelTask):
         "LAYERS": TransformerDocumentEmbeddings.LAYERS,
         "FINE_TUNE": TransformerDocumentEmbeddings.FINE_TUNE,
         "LAYER_MEAN": TransformerDocumentEmbeddings.LAYER_MEAN,
+        "CLS_POOLING": TransformerDocumentEmbeddings.CLS_POOLING,
     }
+    transformer_fine_tune = {TransformerDocumentEmbeddings.MODEL: TransformerDocumentEmbeddings.FINE_TUNE}
     add_unknown_label = True
     gives_probabilities = True
 
@@ -134,6 +136,22 @@ class TextClassification(ModelTask):
 
     def finder_configuration(self, word_embeddings: Any) -> dict[str, Any]:
         return {DOCUMENT_EMBEDDINGS_KEY: "DocumentRNNEmbeddings", "DocumentRNNEmbeddings.embeddings": [word_embeddings]}
+
+    def fine_tuning_space(self, transformer: str) -> TextClassifierSearchSpace:
+        """``transformer`` fine-tuned with flair's fine-tuning recipe; its pooling (CLS or mean) searched too."""
+        space = TextClassifierSearchSpace()
+        space.set_fixed(TransformerDocumentEmbeddings.MODEL, transformer)
+        space.set_fixed(TransformerDocumentEmbeddings.FINE_TUNE, True)
+        space.add_parameter(TransformerDocumentEmbeddings.CLS_POOLING, options=["cls", "mean"])
+        space.add_fine_tuning_recipe()
+        return space
+
+    def fine_tuning_configuration(self, transformer: str) -> dict[str, Any]:
+        return {
+            DOCUMENT_EMBEDDINGS_KEY: "TransformerDocumentEmbeddings",
+            TransformerDocumentEmbeddings.MODEL.key: transformer,
+            TransformerDocumentEmbeddings.FINE_TUNE.key: True,
+        }
 
 
 TEXT_CLASSIFICATION = register_task(TextClassification())

@@ -105,3 +105,19 @@ class EpochProgress(TrainerPlugin):
     def after_training_epoch(self, epoch: int, **kw: Any) -> None:
         elapsed = time.monotonic() - self.started
         print(f"{self.what}: epoch {epoch}/{self.max_epochs} done, {elapsed:.0f} s", file=self.stream, flush=True)
+
+
+class RecipeLog(TrainerPlugin):
+    """Names the recipe, its optimizer and schedule among the plugins flair lists in ``training.log``."""
+
+    def __init__(self, recipe: str, schedule: str) -> None:
+        super().__init__()
+        self.recipe, self.schedule = recipe, schedule
+
+    def __str__(self) -> str:
+        optimizer = getattr(self.trainer, "optimizer", None) if self._pluggable is not None else None
+        if optimizer is None:
+            return f"Recipe | {self.recipe}, schedule {self.schedule}"
+        settings = optimizer.defaults
+        shown = ", ".join(f"{name}={settings[name]}" for name in ("lr", "weight_decay", "momentum") if name in settings)
+        return f"Recipe | {self.recipe}: optimizer {type(optimizer).__name__} ({shown}), schedule {self.schedule}"

@@ -34,7 +34,7 @@ from flair_hpo.training.plugins import (
     StoppedEarly,
 )
 from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode
-from flair_hpo.training.trainer_arguments import training_arguments
+from flair_hpo.training.trainer_arguments import training_call
 
 log = logging.getLogger("flair_hpo")
 
@@ -146,20 +146,21 @@ class TrialRunner:
         plugins: Sequence[Any] = (),
         train_with_dev: bool = False,
     ) -> dict:
-        """Train ``model`` with flair's ModelTrainer; returns flair's results."""
+        """Train ``model`` with flair's ModelTrainer, by the configuration's recipe; returns flair's results."""
         cached = (
             self.embedding_cache.serving(model, self.corpus)
             if self.embedding_cache
             else frozen_parts_in_eval_mode(model)
         )
+        call = training_call(config, self.settings, folder)
         with _quiet_flair_console(self.quiet), cached:
-            values = ModelTrainer(model, self.corpus).train(
+            values = call.run(
+                ModelTrainer(model, self.corpus),
                 folder,
-                plugins=list(plugins),
+                list(plugins),
                 use_final_model_for_eval=True,
                 train_with_dev=train_with_dev,
                 save_final_model=self.save_models,
-                **training_arguments(config, self.settings),
             )
         if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
             values["test_score"] = self.settings.metric.score(model, sentences(self.corpus.test), self.settings.label)
