@@ -109,6 +109,10 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("model-size-impossible", lambda c: autotune(c.trec, model_size="1M", search_space=c.space(), output=c.out), ConfigurationError, r"no configuration fits the model-size limit of 1.0M: .*glove.6B.50d.top10k.txt.*alone take 2.0M"),
     ("predictions-every-label", lambda c: autotune(c.trec, predictions=6, search_space=c.space(), output=c.out), ConfigurationError, r"--predictions 6 would predict every one of the corpus's 6 labels.*from 1 to 5"),
     ("predictions-on-macro-f1", lambda c: autotune(c.trec, metric="macro-f1", predictions=2, output=c.out), ConfigurationError, r"--predictions applies to f1.* not to 'macro-f1'"),
+    ("recipe-unknown", lambda c: TextClassifierSearchSpace().set_fixed(p.ModelTrainer.RECIPE, "finetune"), ConfigurationError, r"recipe must be one of \['train', 'fine_tune'\], but got 'finetune'"),
+    ("warmup-fraction-out-of-range", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.WARMUP_FRACTION, options=[0.1, 1.0]), ConfigurationError, r"warmup_fraction .* from 0 up to \(not including\) 1, but got 1.0"),
+    ("fine-tune-recipe-with-nothing-to-fine-tune", lambda c: c.search(space=_fine_tuning_glove(c)), ConfigurationError, r"the fine_tune recipe fine-tunes pretrained embeddings, but no configuration of this search space has any"),
+    ("fine-tune-without-a-transformer", lambda c: autotune(c.trec, fine_tune=True, output=c.out), ConfigurationError, r"fine-tuning needs a transformer to fine-tune: give transformer \(--transformer\)"),
     ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
     ("output-unwritable", lambda c: _under_a_file(c), ConfigurationError, r"base_path '.*file/out' cannot be written"),
     ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),
@@ -123,6 +127,12 @@ def _continuous(case: Case) -> TextClassifierSearchSpace:
     space = TextClassifierSearchSpace(label_type="question_class")
     space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[case.glove]])
     space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=0.2)
+    return space
+
+
+def _fine_tuning_glove(case: Case) -> TextClassifierSearchSpace:
+    space = case.space()
+    space.set_fixed(p.ModelTrainer.RECIPE, "fine_tune")
     return space
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hyperopt import hp
 
 from flair_hpo.frontends import param_selection
@@ -47,3 +48,22 @@ def test_the_classifier_selector_keeps_its_fine_tune_setting_per_search(monkeypa
     selector.optimize(rnn, max_evals=1)
     assert RecordingOrchestrator.spaces[0]["TransformerDocumentEmbeddings.fine_tune"] == "fixed False"
     assert set(RecordingOrchestrator.spaces[1]) == {"DocumentRNNEmbeddings.embeddings", "document_embeddings"}
+
+
+@pytest.mark.parametrize(
+    ("fine_tune", "given", "recipe"),
+    [(True, [], "fixed fine_tune"), (False, [], None), (True, [(Parameter.RECIPE, ["train"])], "choice(train)")],
+)
+def test_the_classic_selectors_fine_tune_means_the_fine_tuning_recipe(
+    monkeypatch, tmp_path, fine_tune, given, recipe
+) -> None:
+    monkeypatch.setattr(param_selection, "Orchestrator", RecordingOrchestrator)
+    RecordingOrchestrator.spaces = []
+    space = SearchSpace()
+    space.add(Parameter.TRANSFORMER_MODEL, hp.choice, options=["a-model"])
+    for parameter, options in given:
+        space.add(parameter, hp.choice, options=options)
+    selector = TextClassifierParamSelector(toy_corpus(), "class", False, tmp_path, fine_tune=fine_tune, max_epochs=1)
+    selector.optimize(space, max_evals=1)
+    assert RecordingOrchestrator.spaces[0].get("recipe") == recipe
+    assert RecordingOrchestrator.spaces[0]["TransformerDocumentEmbeddings.fine_tune"] == f"fixed {fine_tune}"

@@ -39,6 +39,19 @@ def _hide_progress_bars() -> None:
     tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)  # type: ignore[method-assign]
 
 
+def _model_options(transformer_help: str, fine_tune_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--embeddings``, ``--transformer`` and ``--fine-tune``, with the command's own help for the last two."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--fine-tune", is_flag=True, help=fine_tune_help)(command)
+        command = click.option("--transformer", help=transformer_help)(command)
+        return click.option(
+            "--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name"
+        )(command)
+
+    return add
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="show flair's own log and progress bars")
 def main(verbose: bool) -> None:
@@ -82,13 +95,11 @@ def main(verbose: bool) -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--output", default="autotune", show_default=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--space", "space_file", type=click.Path(dir_okay=False), help="a YAML search-space file")
-@click.option("--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name")
-@click.option("--transformer", help="also try this frozen transformer (a name or a local folder)")
-@click.option(
-    "--fine-tune",
-    is_flag=True,
-    help="fine-tune --transformer with flair's fine-tuning recipe (AdamW, linear schedule with warmup), searching "
-    "learning rate 1e-5..1e-4, batch size, warmup and weight decay; with --space, train that space by the recipe",
+@_model_options(
+    transformer_help="also try this frozen transformer (a name or a local folder); with --fine-tune, fine-tune it",
+    fine_tune_help="fine-tune --transformer with flair's fine-tuning recipe (AdamW, linear schedule with warmup), "
+    "searching learning rate 1e-5..1e-4, batch size, warmup and weight decay; with --space, train that space by "
+    "the recipe",
 )
 @click.option("--model-size", help="only configurations whose saved model fits, e.g. 20M")
 @click.option("--max-epochs", type=int, help="epochs per trial [default: 10; 4 with --fine-tune]")
@@ -123,15 +134,20 @@ def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **o
 @click.argument("corpus")
 @click.option("--task", type=click.Choice(task_names()))
 @click.option("--label-type")
-@click.option("--embeddings", default="glove", show_default=True, help="word embeddings: a file or a flair name")
+@_model_options(
+    transformer_help="with --fine-tune: the transformer to fine-tune (a name or a local folder)",
+    fine_tune_help="find the learning rate for fine-tuning --transformer: AdamW, a ramp from 1e-6 to 1e-2, and a "
+    "tenth of where the loss is lowest (the classic rule suggests rates far too high for fine-tuning)",
+)
 @click.option("--output", default="learning-rate", show_default=True, type=click.Path(file_okay=False))
-@click.option("--optimizer", default="SGD", show_default=True, help="a torch.optim optimizer, e.g. SGD or Adam")
-@click.option("--start-learning-rate", default=1e-7, show_default=True)
-@click.option("--end-learning-rate", default=10.0, show_default=True)
-@click.option("--iterations", default=100, show_default=True)
-@click.option("--mini-batch-size", default=32, show_default=True)
+@click.option("--optimizer", help="a torch.optim optimizer, e.g. SGD or Adam [default: SGD; AdamW with --fine-tune]")
+@click.option("--start-learning-rate", type=float, help="[default: 1e-7; 1e-6 with --fine-tune]")
+@click.option("--end-learning-rate", type=float, help="[default: 10; 1e-2 with --fine-tune]")
+@click.option("--iterations", type=int, help="[default: 100; 60 with --fine-tune]")
+@click.option("--mini-batch-size", type=int, help="[default: 32; 16 with --fine-tune]")
 def find_lr(corpus: str, output: str, **options: Any) -> None:
-    """Run the learning-rate finder on a default model for CORPUS; writes learning_rate.tsv and .png."""
+    """Run the learning-rate finder on a default model for CORPUS (a GloVe RNN, or a fine-tuned transformer
+    with --fine-tune); writes learning_rate.tsv and .png."""
     from flair_hpo.frontends.find_lr import find_learning_rate_for
 
     tsv, suggestion = _run(lambda: find_learning_rate_for(corpus, Path(output), **options))

@@ -14,7 +14,10 @@ from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
+from flair_hpo.training.recipes import RECIPES
 from flair_hpo.training.trainer_arguments import resolve_optimizer
+
+FINE_TUNING_ITERATIONS = 60  # a tenth of a small grid of short fine-tunings (benchmarks/fine_tuning_lr_finder.py)
 
 
 def find_learning_rate_for(
@@ -23,28 +26,40 @@ def find_learning_rate_for(
     task: Optional[str] = None,
     label_type: Optional[str] = None,
     embeddings: str = "glove",
-    optimizer: str = "SGD",
-    start_learning_rate: float = 1e-7,
-    end_learning_rate: float = 10.0,
-    iterations: int = 100,
-    mini_batch_size: int = 32,
+    transformer: Optional[str] = None,
+    fine_tune: bool = False,
+    optimizer: Optional[str] = None,
+    start_learning_rate: Optional[float] = None,
+    end_learning_rate: Optional[float] = None,
+    iterations: Optional[int] = None,
+    mini_batch_size: Optional[int] = None,
 ) -> tuple[Path, float]:
-    """Write ``learning_rate.tsv`` and flair's ``learning_rate.png`` for a default model; returns the TSV and the suggestion."""
+    """Write ``learning_rate.tsv`` and flair's ``learning_rate.png`` for a default model; returns the TSV and the
+    suggestion. ``fine_tune``: the model fine-tunes ``transformer``, under AdamW, with the fine-tuning rule."""
+    if fine_tune and transformer is None:
+        raise ConfigurationError("the fine-tuning finder needs a transformer to fine-tune: give --transformer.")
     loaded = load_corpus(corpus, get_task(task) if task is not None else None, label_type)
     settings = StudySettings(task=loaded.task, label_type=resolve_label_type(loaded.corpus, loaded.label_type))
     labels = label_dictionary(loaded.corpus, settings.label, loaded.task.add_unknown_label)
-    config = loaded.task.finder_configuration(load_word_embeddings(embeddings))
+    if fine_tune:
+        assert transformer is not None
+        config = loaded.task.fine_tuning_configuration(transformer)
+    else:
+        config = loaded.task.finder_configuration(load_word_embeddings(embeddings))
     model = loaded.task.build_model(config, settings, labels)
     trainer = ModelTrainer(model, loaded.corpus)
+    recipe = RECIPES.get("fine_tune" if fine_tune else "train")
+    steps = iterations or (FINE_TUNING_ITERATIONS if fine_tune else 100)
     tsv = trainer.find_learning_rate(
         output,
-        resolve_optimizer(optimizer),
-        mini_batch_size=mini_batch_size,
+        resolve_optimizer(optimizer or recipe.optimizer),
+        mini_batch_size=mini_batch_size or (16 if fine_tune else 32),
         start_learning_rate=start_learning_rate,
         end_learning_rate=end_learning_rate,
-        iterations=iterations,
+        iterations=steps,
+        fine_tune=fine_tune,
     )
     if trainer.suggested_learning_rate is None:
         raise ConfigurationError(f"the finder recorded too few steps to suggest a learning rate; see {tsv}.")
-    Plotter().plot_learning_rate(tsv, skip_first=min(10, iterations // 10), skip_last=min(5, iterations // 20))
+    Plotter().plot_learning_rate(tsv, skip_first=min(10, steps // 10), skip_last=min(5, steps // 20))
     return tsv, trainer.suggested_learning_rate

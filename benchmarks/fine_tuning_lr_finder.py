@@ -1,0 +1,146 @@
+"""The fine-tuning learning-rate finder against a grid of learning rates, fine-tuning all-MiniLM-L6-v2.
+
+For each task slice and seed: the grid {1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4}, each learning rate fine-tuned
+with flair's fine-tuning recipe (AdamW, weight decay 0.01, linear schedule with 10% warmup, batch 16) for
+``--epochs`` epochs and scored on dev; then the finder (``find_learning_rate(..., fine_tune=True)``) on the
+same model, its suggestion, its cost against the grid's, and a fine-tuning at the suggestion. Every finder
+curve is written beside the JSON results, so other rules can be scored on the same curves.
+
+    python benchmarks/fine_tuning_lr_finder.py --seeds 1 2 3 --output benchmarks/results/lr_finder
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
+from local_data import minilm_path, use_local_data  # noqa: E402
+
+GRID = [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4]
+
+
+def slices(train_fraction: float) -> dict[str, tuple[Any, Any, str]]:
+    """TREC-6 and WNUT-17 with a fraction of their training data (dev kept whole on TREC, halved on WNUT)."""
+    import flair
+    from flair.datasets import TREC_6, WNUT_17
+
+    from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION
+
+    flair.set_seed(0)
+    trec = TREC_6().downsample(train_fraction, downsample_dev=False, downsample_test=False)
+    flair.set_seed(0)
+    wnut = WNUT_17().downsample(train_fraction, downsample_dev=True, downsample_test=False)
+    return {"trec6": (trec, TEXT_CLASSIFICATION, "question_class"), "wnut17": (wnut, SEQUENCE_TAGGING, "ner")}
+
+
+def fine_tune(runner: Any, config: dict[str, Any], learning_rate: float, folder: Path, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    record = runner.run({**config, "learning_rate": learning_rate}, 0, folder, seed=seed)
+    return {
+        "learning_rate": learning_rate,
+        "dev": record.dev_scores[-1] if record.dev_scores else None,
+        "seconds": time.perf_counter() - started,
+        "state": record.state.value,
+    }
+
+
+def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    import torch
+
+    from flair_hpo.search.settings import StudySettings
+    from flair_hpo.trainers import ModelTrainer
+    from flair_hpo.training.runner import TrialRunner
+
+    corpus, task, label_type = case
+    settings = StudySettings(task, label_type=label_type, max_epochs=args.epochs)
+    runner = TrialRunner(corpus, settings, save_models=False)
+    config = {
+        **task.fine_tuning_configuration(minilm_path()),
+        "recipe": "fine_tune",
+        "mini_batch_size": 16,
+        "warmup_fraction": 0.1,
+        "weight_decay": 0.01,
+    }
+    grid = [fine_tune(runner, config, rate, work / f"{name}-{seed}-{rate}", seed) for rate in GRID]
+    model = runner.fresh_model(config, seed)
+    started = time.perf_counter()
+    trainer = ModelTrainer(model, corpus)
+    tsv = trainer.find_learning_rate(
+        work / f"{name}-{seed}-finder",
+        torch.optim.AdamW,
+        mini_batch_size=16,
+        iterations=args.iterations,
+        fine_tune=True,
+        weight_decay=0.01,
+    )
+    finder_seconds = time.perf_counter() - started
+    suggestion = trainer.suggested_learning_rate
+    curve = [line.split("\t") for line in tsv.read_text().splitlines()[1:]]
+    at_suggestion = fine_tune(runner, config, suggestion, work / f"{name}-{seed}-suggested", seed)
+    best = max((entry for entry in grid if entry["dev"] is not None), key=lambda entry: entry["dev"])
+    return {
+        "task": name,
+        "seed": seed,
+        "train_sentences": len(corpus.train),
+        "dev_sentences": len(corpus.dev),
+        "grid": grid,
+        "grid_best_learning_rate": best["learning_rate"],
+        "grid_best_dev": best["dev"],
+        "grid_seconds": sum(entry["seconds"] for entry in grid),
+        "finder_iterations": args.iterations,
+        "finder_seconds": finder_seconds,
+        "suggestion": suggestion,
+        "factor_from_grid_best": max(suggestion, best["learning_rate"]) / min(suggestion, best["learning_rate"]),
+        "at_suggestion": at_suggestion,
+        "curve": [(float(rate), float(loss)) for _, _, rate, loss in curve],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=60)
+    parser.add_argument("--train-fraction", type=float, default=0.2)
+    parser.add_argument("--tasks", nargs="+", default=["trec6", "wnut17"])
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/lr_finder"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="flair-hpo-lr-finder-"))
+    use_local_data("trec_6", "wnut_17", cache=work / "flair")
+    args.output.mkdir(parents=True, exist_ok=True)
+    cases = slices(args.train_fraction)
+    results = []
+    for name in args.tasks:
+        for seed in args.seeds:
+            result = one_case(name, cases[name], seed, args, work)
+            results.append(result)
+            (args.output / f"{name}-seed{seed}.json").write_text(json.dumps(result, indent=1))
+            grid = ", ".join(f"{e['learning_rate']:g}: {e['dev']:.3f}" for e in result["grid"])
+            print(
+                f"{name} seed {seed}: grid [{grid}] best {result['grid_best_learning_rate']:g} "
+                f"({result['grid_seconds']:.0f} s); finder {result['suggestion']:.3g} in {result['finder_seconds']:.1f} s "
+                f"({result['finder_seconds'] / result['grid_seconds']:.3f} of the grid), "
+                f"{result['factor_from_grid_best']:.2f}x from the grid's best, dev there {result['at_suggestion']['dev']:.3f}",
+                flush=True,
+            )
+    for name in args.tasks:
+        mine = [r for r in results if r["task"] == name]
+        factors = [r["factor_from_grid_best"] for r in mine]
+        costs = [r["finder_seconds"] / r["grid_seconds"] for r in mine]
+        print(
+            f"{name}: median factor {statistics.median(factors):.2f}x (worst {max(factors):.2f}x), median cost "
+            f"{statistics.median(costs):.3f} of the grid, geometric-mean suggestion "
+            f"{math.exp(statistics.mean(math.log(r['suggestion']) for r in mine)):.3g}"
+        )
+
+
+if __name__ == "__main__":
+    main()
