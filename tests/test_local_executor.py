@@ -106,3 +106,48 @@ def test_the_same_configurations_score_the_same_as_one_at_a_time(trec, glove, tm
     )
     scores = {t.number: (t.parameters, t.score) for t in together.optimize().trials}
     assert scores == {t.number: (t.parameters, t.score) for t in alone.trials}
+
+
+def _packed_space(glove, marker: Path, times: int) -> TextClassifierSearchSpace:
+    from out_of_memory import OutOfMemoryEmbeddings
+
+    space = TextClassifierSearchSpace(label_type="question_class")
+    space.add_max_epochs_per_training_run(3)
+    space.add_parameter(
+        p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove, OutOfMemoryEmbeddings(str(marker), times)], [glove]]
+    )  # the first trial runs out of memory at its first batch, while the second trains
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1])
+    return space
+
+
+def test_auto_packs_a_trial_per_core_and_requeues_one_that_ran_out_of_gpu_memory(
+    trec, glove, tmp_path, monkeypatch, caplog
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    sys.path.insert(0, str(TESTS))
+    monkeypatch.setattr("flair_hpo.executors.local.cpu_cores", lambda: 2)
+    timeline, executor = Timeline(), LocalExecutor("auto")
+    space = _packed_space(glove, tmp_path / "marker", times=1)
+    result = Orchestrator(
+        trec, tmp_path / "search", space, GridSearch(), callbacks=[timeline], executor=executor
+    ).optimize()
+
+    assert [t.state.value for t in result.trials] == ["completed", "completed"]
+    assert timeline.most_at_once() == 2 and executor.threads_per_trial == 1
+    assert (tmp_path / "marker").read_text() == "1"  # it ran out of memory once, then ran again
+    journal = Journal(tmp_path / "search" / JOURNAL_NAME, read_only=True)
+    assert [len(trial.runs) for trial in journal.trials()] == [1, 1]  # the out-of-memory run is not journalled
+    journal.close()
+    assert executor.packing is not None and executor.packing.lowered == {"cpu": 1}
+    assert "ran out of GPU memory with 2 trials on cpu: requeued; at most 1 there from now on" in caplog.text
+
+
+def test_a_trial_out_of_gpu_memory_alone_fails_with_the_error(trec, glove, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    sys.path.insert(0, str(TESTS))
+    monkeypatch.setattr("flair_hpo.executors.local.cpu_cores", lambda: 1)
+    space = _packed_space(glove, tmp_path / "marker", times=5)
+    result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=LocalExecutor("auto")).optimize()
+    assert [t.state.value for t in result.trials] == ["failed", "completed"]
+    assert result.trials[0].error_summary.startswith("run 0: OutOfMemoryError: CUDA out of memory")
+    assert (tmp_path / "marker").read_text() == "1"  # not run again: it ran alone

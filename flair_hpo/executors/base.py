@@ -53,13 +53,22 @@ def execute(
     early_stopping: Any = None,
     on_run: Optional[Callable[[RunRecord], None]] = None,
     node: Optional[str] = None,
+    plugins: Callable[[], list[Any]] = list,
 ) -> list[RunRecord]:
-    """Train a job's runs one after the other; stop at the first run that does not complete."""
+    """Train a job's runs one after the other; stop at the first run that does not complete. ``plugins``
+    makes further trainer plugins for each run."""
     deadline = time.monotonic() + job.seconds_left if job.seconds_left is not None else None
     records = []
     for run_index, folder, seed in job.runs:
         record = runner.run(
-            job.config, run_index, folder, seed, deadline, early_stopping=early_stopping, trial=job.number
+            job.config,
+            run_index,
+            folder,
+            seed,
+            deadline,
+            plugins=plugins(),
+            early_stopping=early_stopping,
+            trial=job.number,
         )
         record.node = node
         records.append(record)

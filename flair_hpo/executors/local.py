@@ -7,6 +7,10 @@ tables memory-mapped. Only the search's process journals: workers send each run'
 ask the search's process for early-stopping decisions. A trial whose worker dies is retried on a fresh
 worker ``trial_retries`` times, then recorded as failed; a trial running longer than ``trial_timeout``
 seconds has its worker killed and is recorded as failed. Ctrl-C stops the workers with the search.
+
+``max_concurrent_trials="auto"`` packs trials by what they are measured to use (:mod:`.packing`): on GPUs,
+as many as fit each GPU's free memory and the CPU cores, a trial that runs out of GPU memory requeued with
+one trial fewer on its GPU; without a GPU, one trial per core.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Listener, wait
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
+from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
 from flair_hpo.executors.local_worker import KEY_VARIABLE
+from flair_hpo.executors.packing import Packing
 from flair_hpo.executors.shared_objects import SharedObjects, indices
 from flair_hpo.storage import RunRecord, State
 
@@ -48,33 +54,57 @@ class _Worker:
     started: float = 0.0
     attempts: int = 0
     reported: list[RunRecord] = field(default_factory=list)
+    device: Optional[str] = None  # where its trial trains, when the executor packs trials ("auto")
+    out_of_memory: Optional[RunRecord] = None  # its trial's run that ran out of GPU memory, held back
+
+
+@dataclass
+class _Queued:
+    """A trial waiting for room: requeued after running out of GPU memory."""
+
+    job: TrialJob
+    rule: Any
+    attempts: int
+    reported: list[RunRecord]
 
 
 class LocalExecutor(Executor):
-    """Runs up to ``max_concurrent_trials`` trials at once in worker processes on this machine.
+    """Runs up to ``max_concurrent_trials`` trials at once in worker processes on this machine; ``"auto"``
+    packs them by their measured GPU memory and CPU use (see the module's description).
 
-    ``threads_per_trial``: torch threads each worker uses (default: this machine's cores shared out evenly).
+    ``threads_per_trial``: torch threads each worker uses (default: this machine's cores shared out evenly;
+    1 with ``"auto"``).
     """
 
     def __init__(
         self,
-        max_concurrent_trials: int = 2,
+        max_concurrent_trials: Union[int, str] = 2,
         trial_retries: int = 2,
         trial_timeout: Optional[float] = None,
         threads_per_trial: Optional[int] = None,
     ) -> None:
-        check_positive("max_concurrent_trials", max_concurrent_trials, integer=True)
+        self.auto = max_concurrent_trials == "auto"
+        if not self.auto:
+            check_positive("max_concurrent_trials (a whole number or 'auto')", max_concurrent_trials, integer=True)
         if isinstance(trial_retries, bool) or not isinstance(trial_retries, int) or trial_retries < 0:
             raise ConfigurationError(f"trial_retries must be a whole number of at least 0, but got {trial_retries!r}.")
         if trial_timeout is not None:
             check_positive("trial_timeout", trial_timeout)
         if threads_per_trial is not None:
             check_positive("threads_per_trial", threads_per_trial, integer=True)
-        self.max_concurrent_trials = max_concurrent_trials
+        self._fixed_concurrency = 1 if self.auto else int(max_concurrent_trials)
         self.trial_retries = trial_retries
         self.trial_timeout = trial_timeout
-        self.threads_per_trial = threads_per_trial or max(1, (os.cpu_count() or 1) // max_concurrent_trials)
+        self.threads_per_trial = threads_per_trial or (
+            1 if self.auto else max(1, cpu_cores() // self._fixed_concurrency)
+        )
         self._workers: list[_Worker] = []
+        self._queue: list[_Queued] = []
+        self.packing: Optional[Packing] = None
+
+    @property
+    def max_concurrent_trials(self) -> int:  # type: ignore[override]  # with "auto", it grows as trials are measured
+        return self.packing.total() if self.packing is not None else self._fixed_concurrency
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -97,6 +127,9 @@ class LocalExecutor(Executor):
             self._listener = Listener(str(Path(self._folder) / "socket"), family="AF_UNIX", authkey=self._key)
         finally:
             socket.setdefaulttimeout(previous)
+        if self.auto:
+            self.packing = Packing(gpu_free_bytes(), cpu_cores())
+            log.info("packing trials on %s, %d cores", ", ".join(self.packing.devices), self.packing.cores)
         self._workers = self._spawn(self.max_concurrent_trials)
         log.info("%d local workers, %d torch threads each", len(self._workers), self.threads_per_trial)
 
@@ -133,9 +166,31 @@ class LocalExecutor(Executor):
     # -- trials --------------------------------------------------------------------------------
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
-        worker = next(w for w in self._workers if w.job is None)
-        worker.attempts, worker.reported = 0, []
-        self._dispatch(worker, job, early_stopping)
+        self._queue.append(_Queued(job, early_stopping, 0, []))
+        self._start_queued()
+
+    def _start_queued(self) -> None:
+        """Start waiting trials while there is room (a free worker; with "auto", a device with room)."""
+        while self._queue:
+            device = None
+            if self.packing is not None:
+                running: dict[str, int] = {}
+                for busy in self._workers:
+                    if busy.job is not None and busy.device is not None:
+                        running[busy.device] = running.get(busy.device, 0) + 1
+                device = self.packing.place(running)
+                if device is None:
+                    return
+            idle = [w for w in self._workers if w.job is None]
+            worker = idle[0] if idle else self._add_worker()
+            queued = self._queue.pop(0)
+            worker.attempts, worker.reported, worker.device = queued.attempts, queued.reported, device
+            self._dispatch(worker, queued.job, queued.rule)
+
+    def _add_worker(self) -> _Worker:
+        worker = self._spawn(1)[0]
+        self._workers.append(worker)
+        return worker
 
     def _dispatch(self, worker: _Worker, job: TrialJob, rule: Any) -> None:
         if self._cache is not None:  # computed once here; workers read the tables from disk
@@ -147,10 +202,12 @@ class LocalExecutor(Executor):
             worker.received.add(index)
         worker.job, worker.rule, worker.started = job, rule, time.monotonic()
         sent = TrialJob(job.number, config, job.runs, job.seconds_left, job.submitted)
-        worker.connection.send(("job", sent, rule.describe() if rule is not None else None))
+        worker.connection.send(("job", sent, rule.describe() if rule is not None else None, worker.device))
 
     def wait(self) -> list[tuple[int, Outcome]]:
+        """Finished trials; with "auto", also returns (maybe with none) as soon as there is room for more."""
         while True:
+            capacity = self.max_concurrent_trials
             busy = [w for w in self._workers if w.job is not None]
             ready = wait([w.connection for w in busy], timeout=1.0)
             finished: list[tuple[int, Outcome]] = []
@@ -158,7 +215,8 @@ class LocalExecutor(Executor):
                 if worker.connection in ready:
                     finished += self._receive(worker)
             finished += self._cancel_overdue()
-            if finished:
+            self._start_queued()
+            if finished or (self.max_concurrent_trials > capacity and not self._queue):
                 return finished
 
     def _receive(self, worker: _Worker) -> list[tuple[int, Outcome]]:
@@ -170,12 +228,42 @@ class LocalExecutor(Executor):
             return self._worker_died(worker, job)
         if message[0] == "report":
             worker.connection.send(bool(worker.rule.report(*message[1:])))
+        elif message[0] == "usage":
+            if self.packing is not None:
+                self.packing.measured(*message[1:])
         elif message[0] == "run":
-            worker.reported.append(message[1])
-            self._on_run(job.number, message[1])
+            record = message[1]
+            if self.packing is not None and record.state is State.FAILED and is_out_of_memory(record.error or ""):
+                worker.out_of_memory = record  # journalled only if the trial is not run again
+            else:
+                worker.reported.append(record)
+                self._on_run(job.number, record)
         else:
             worker.job = None
+            if worker.out_of_memory is not None:
+                return self._ran_out_of_memory(worker, job)
             return [(job.number, list(worker.reported))]
+        return []
+
+    def _ran_out_of_memory(self, worker: _Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
+        """Requeue a trial that ran out of GPU memory beside others (its GPU takes one fewer from now on);
+        one that ran out of memory alone has failed."""
+        assert self.packing is not None and worker.device is not None and worker.out_of_memory is not None
+        record, worker.out_of_memory = worker.out_of_memory, None
+        beside = 1 + sum(1 for w in self._workers if w.job is not None and w.device == worker.device)
+        if not self.packing.out_of_memory(worker.device, beside):
+            self._on_run(job.number, record)
+            return [(job.number, [*worker.reported, record])]
+        log.warning(
+            "trial %d ran out of GPU memory with %d trials on %s: requeued; at most %d there from now on",
+            job.number,
+            beside,
+            worker.device,
+            beside - 1,
+        )
+        done = {r.run for r in worker.reported}
+        retry = TrialJob(job.number, job.config, [r for r in job.runs if r[0] not in done], job.seconds_left)
+        self._queue.insert(0, _Queued(retry, worker.rule, worker.attempts, worker.reported))
         return []
 
     def _worker_died(self, worker: _Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
@@ -186,7 +274,7 @@ class LocalExecutor(Executor):
             log.warning("trial %d: its worker died (exit code %s); retrying on a fresh worker", job.number, code)
             done = {record.run for record in reported}
             retry = TrialJob(job.number, job.config, [r for r in job.runs if r[0] not in done], job.seconds_left)
-            fresh.attempts, fresh.reported = attempts, reported
+            fresh.attempts, fresh.reported, fresh.device = attempts, reported, worker.device
             self._dispatch(fresh, retry, rule)
             return []
         reason = f"WorkerCrashedError after {self.trial_retries} retries: its worker process died (exit code {code})"

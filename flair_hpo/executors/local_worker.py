@@ -35,11 +35,13 @@ class RuleOverConnection:
 
 def serve(connection: Connection) -> None:
     """Answer the search's messages until it says stop."""
+    import flair
     import torch
 
     from flair_hpo.executors.base import execute
     from flair_hpo.executors.shared_objects import restore
     from flair_hpo.training.embedding_cache import EmbeddingCache
+    from flair_hpo.training.plugins import UsageReporter
     from flair_hpo.training.runner import TrialRunner
 
     _, corpus, settings, quiet, cache_folder, threads = connection.recv()
@@ -55,10 +57,20 @@ def serve(connection: Connection) -> None:
         if message[0] == "share":
             objects[message[1]] = pickle.loads(message[2])
             continue
-        _, job, rule_description = message
+        _, job, rule_description, device = message
         job.config = {key: restore(value, objects) for key, value in job.config.items()}
         rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
-        records = execute(runner, job, rule, on_run=lambda record: connection.send(("run", record)))
+        if device is not None:  # chosen by the executor's packing; else flair's own choice
+            flair.device = torch.device(device)
+        if flair.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(flair.device)
+
+        def usage_reporter() -> list[Any]:
+            return [UsageReporter(flair.device, lambda peak, cores: connection.send(("usage", peak, cores)))]
+
+        records = execute(
+            runner, job, rule, on_run=lambda record: connection.send(("run", record)), plugins=usage_reporter
+        )
         connection.send(("done", records))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from flair.trainers.plugins import TrainerPlugin
 
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.objective import EvaluationMetric, Objective
+
+CUDA_CONTEXT_BYTES = 512 * 2**20  # a process's CUDA context, which torch's memory statistics do not count
 
 
 class DeadlineReached(Exception):
@@ -121,3 +123,34 @@ class RecipeLog(TrainerPlugin):
         settings = optimizer.defaults
         shown = ", ".join(f"{name}={settings[name]}" for name in ("lr", "weight_decay", "momentum") if name in settings)
         return f"Recipe | {self.recipe}: optimizer {type(optimizer).__name__} ({shown}), schedule {self.schedule}"
+
+
+class UsageReporter(TrainerPlugin):
+    """Reports a trial's peak GPU memory and CPU use (cores busy) after its first batches and after every
+    dev evaluation, through ``send(peak_bytes, cores_busy)``."""
+
+    FIRST_REPORT_AFTER_BATCHES = 20
+
+    def __init__(self, device: Any, send: Callable[[int, float], None]) -> None:
+        super().__init__()
+        self.device, self.send = device, send
+        self.batches = 0
+        self.started_wall, self.started_cpu = time.monotonic(), time.process_time()
+
+    def _report(self) -> None:
+        import torch
+
+        on_gpu = self.device.type == "cuda"
+        peak = int(torch.cuda.max_memory_reserved(self.device)) + CUDA_CONTEXT_BYTES if on_gpu else 0
+        wall = max(time.monotonic() - self.started_wall, 1e-9)
+        self.send(peak, (time.process_time() - self.started_cpu) / wall)
+
+    @TrainerPlugin.hook
+    def after_training_batch(self, **kw: Any) -> None:
+        self.batches += 1
+        if self.batches == self.FIRST_REPORT_AFTER_BATCHES:
+            self._report()
+
+    @TrainerPlugin.hook
+    def after_evaluation(self, **kw: Any) -> None:
+        self._report()

@@ -1,0 +1,24 @@
+"""What this machine offers trials: free memory per GPU and CPU cores; and which failures mean a GPU was full."""
+
+from __future__ import annotations
+
+import os
+
+
+def gpu_free_bytes() -> dict[str, int]:
+    """Free memory of every visible GPU (``cuda:0`` ...); empty without CUDA."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return {}
+    return {f"cuda:{index}": int(torch.cuda.mem_get_info(index)[0]) for index in range(torch.cuda.device_count())}
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def is_out_of_memory(error: str) -> bool:
+    """Whether a failed run's error (``Type: message`` and traceback) is CUDA running out of memory."""
+    return error.startswith("OutOfMemoryError") or "CUDA out of memory" in error

@@ -1,0 +1,58 @@
+"""The "auto" packing rule, exactly: trials per device by measured peak memory, the cores, out-of-memory."""
+
+from __future__ import annotations
+
+from flair_hpo.executors.packing import MEMORY_MARGIN, Packing
+
+GIB = 2**30
+
+
+def test_the_first_trial_runs_alone_until_it_has_been_measured() -> None:
+    packing = Packing({"cuda:0": 80 * GIB}, cores=16)
+    assert packing.total() == 1 and packing.place({}) == "cuda:0" and packing.place({"cuda:0": 1}) is None
+
+
+def test_a_gpu_takes_as_many_trials_as_its_free_memory_holds_with_a_margin() -> None:
+    packing = Packing({"cuda:0": 80 * GIB}, cores=64)
+    packing.measured(peak_bytes=4 * GIB, cores_busy=0.9)
+    assert packing.capacity("cuda:0") == int(80 // (4 * (1 + MEMORY_MARGIN))) == 16
+    assert packing.total() == 16
+    packing.measured(peak_bytes=10 * GIB, cores_busy=0.5)  # the largest peak counts
+    assert packing.total() == 6
+
+
+def test_the_cores_bound_the_trials_by_their_measured_cpu_use() -> None:
+    packing = Packing({"cuda:0": 80 * GIB}, cores=16)
+    packing.measured(peak_bytes=1 * GIB, cores_busy=0.7)
+    assert packing.capacity("cuda:0") == 66 and packing.total() == 16  # at least one core a trial
+    packing.measured(peak_bytes=1 * GIB, cores_busy=3.2)
+    assert packing.total() == 5
+
+
+def test_trials_are_spread_over_gpus_by_the_room_left() -> None:
+    packing = Packing({"cuda:0": 24 * GIB, "cuda:1": 48 * GIB}, cores=32)
+    packing.measured(peak_bytes=10 * GIB, cores_busy=1.0)
+    assert [packing.capacity("cuda:0"), packing.capacity("cuda:1")] == [2, 4]
+    running: dict[str, int] = {}
+    placed = []
+    while (device := packing.place(running)) is not None:
+        running[device] = running.get(device, 0) + 1
+        placed.append(device)
+    assert placed == ["cuda:1", "cuda:1", "cuda:0", "cuda:1", "cuda:0", "cuda:1"]
+
+
+def test_out_of_memory_beside_others_lowers_that_gpu_and_alone_is_a_failure() -> None:
+    packing = Packing({"cuda:0": 80 * GIB, "cuda:1": 80 * GIB}, cores=64)
+    packing.measured(peak_bytes=8 * GIB, cores_busy=1.0)
+    assert packing.out_of_memory("cuda:0", running_there=5) is True
+    assert packing.capacity("cuda:0") == 4 and packing.capacity("cuda:1") == 8
+    assert packing.out_of_memory("cuda:0", running_there=1) is False
+    assert packing.capacity("cuda:0") == 4
+
+
+def test_without_a_gpu_one_trial_per_core() -> None:
+    packing = Packing({}, cores=2)
+    assert packing.devices == ["cpu"] and packing.total() == 2
+    assert packing.place({"cpu": 1}) == "cpu" and packing.place({"cpu": 2}) is None
+    packing.out_of_memory("cpu", running_there=2)
+    assert packing.total() == 1
