@@ -89,8 +89,13 @@ def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repea
 
 
 def test_bad_settings_are_named() -> None:
-    with pytest.raises(ConfigurationError, match="max_concurrent_trials must be a positive whole number"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"max_concurrent_trials \(a whole number or 'auto'\) must be a positive whole number, but got 0",
+    ):
         LocalExecutor(0)
+    with pytest.raises(ConfigurationError, match="but got 'automatic'"):
+        LocalExecutor("automatic")
     with pytest.raises(ConfigurationError, match="trial_retries"):
         LocalExecutor(2, trial_retries=-1)
 
