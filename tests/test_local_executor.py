@@ -156,3 +156,15 @@ def test_a_trial_out_of_gpu_memory_alone_fails_with_the_error(trec, glove, tmp_p
     assert [t.state.value for t in result.trials] == ["failed", "completed"]
     assert result.trials[0].error_summary.startswith("run 0: OutOfMemoryError: CUDA out of memory")
     assert (tmp_path / "marker").read_text() == "1"  # not run again: it ran alone
+
+
+def test_a_tagger_corpus_with_span_labels_reaches_the_workers(wnut, glove, tmp_path) -> None:
+    from flair_hpo.tasks import SequenceTaggerSearchSpace
+
+    space = SequenceTaggerSearchSpace(tag_type="ner")  # flair's spans do not pickle as they are
+    space.add_max_epochs_per_training_run(1)
+    space.add_parameter(p.SequenceTagger.EMBEDDINGS, options=[glove])
+    space.add_parameter(p.SequenceTagger.HIDDEN_SIZE, options=[16, 32])
+    result = Orchestrator(wnut, tmp_path, space, GridSearch(), executor=LocalExecutor(2)).optimize()
+    assert [t.state.value for t in result.trials] == ["completed", "completed"]
+    assert all(t.score is not None for t in result.trials)

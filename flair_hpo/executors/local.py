@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import secrets
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from typing import Any, Optional, Union
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
+from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
 from flair_hpo.executors.local_worker import KEY_VARIABLE
@@ -112,7 +112,7 @@ class LocalExecutor(Executor):
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run
         self._setup = (
             "setup",
-            pickle.dumps(search.corpus),
+            corpus_pickling.dumps(search.corpus),
             search.settings,
             search.quiet,
             search.embedding_cache.folder if search.embedding_cache else None,

@@ -38,6 +38,7 @@ def serve(connection: Connection) -> None:
     import flair
     import torch
 
+    from flair_hpo.executors import corpus_pickling
     from flair_hpo.executors.base import execute
     from flair_hpo.executors.shared_objects import restore
     from flair_hpo.training.embedding_cache import EmbeddingCache
@@ -48,7 +49,7 @@ def serve(connection: Connection) -> None:
     if threads:
         torch.set_num_threads(threads)
     cache = EmbeddingCache(cache_folder, memory_limit=0) if cache_folder is not None else None  # memory-mapped
-    runner = TrialRunner(pickle.loads(corpus), settings, quiet, cache)
+    runner = TrialRunner(corpus_pickling.loads(corpus), settings, quiet, cache)
     objects: dict[int, Any] = {}
     while True:
         message = connection.recv()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
+from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob, execute
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
@@ -63,7 +64,7 @@ def _worker_runner(setup: _WorkerSetup) -> Any:
 
     key = setup.corpus[0].hex()
     if _worker_state.get("key") != key:
-        corpus = ray.get(setup.corpus[0])
+        corpus = corpus_pickling.loads(ray.get(setup.corpus[0]))
         cache = EmbeddingCache(setup.cache_folder, setup.cache_memory_limit) if setup.cache_folder else None
         _worker_state.clear()
         _worker_state.update(key=key, runner=TrialRunner(corpus, setup.settings, setup.quiet, cache), shared={})
@@ -189,7 +190,7 @@ class RayExecutor(Executor):
         self._shared_ids: dict[int, int] = {}
         self._shared: list[Any] = []
         self._setup = _WorkerSetup(
-            corpus=[ray.put(search.corpus)],
+            corpus=[ray.put(corpus_pickling.dumps(search.corpus))],
             settings=search.settings,
             quiet=search.quiet,
             cache_folder=search.embedding_cache.folder if search.embedding_cache else None,
