@@ -93,9 +93,7 @@ def main() -> None:
         print(
             f"| {name} | {len(result.trials)} | {seconds:.0f} | {per_hour[name]:.0f} | {at_once} | {peak} |", flush=True
         )
-    print(
-        f'\n"auto" trains {per_hour[chr(34) + "auto" + chr(34)] / per_hour["one at a time"]:.2f}x the trials per hour'
-    )
+    print(f'\n"auto" trains {per_hour["auto"] / per_hour["one at a time"]:.2f}x the trials per hour')
 
 
 if __name__ == "__main__":
