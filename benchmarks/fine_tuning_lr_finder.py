@@ -7,13 +7,13 @@ same model, its suggestion, its cost against the grid's, and a fine-tuning at th
 curve is written beside the JSON results, so other rules can be scored on the same curves.
 
     python benchmarks/fine_tuning_lr_finder.py --seeds 1 2 3 --output benchmarks/results/lr_finder
+    python benchmarks/fine_tuning_lr_finder.py --summary-only   # the table again, from the saved results
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 import tempfile
@@ -104,6 +104,37 @@ def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Na
     }
 
 
+def summary(results: list[dict[str, Any]]) -> None:
+    """Per task: how far each rule's suggestion lies from the grid's best (on the same recorded curves), the
+    dev score at the finder's suggestion against the grid's best, and the finder's cost."""
+    from flair_hpo.trainers import suggest_learning_rate
+
+    def factor(suggestion: float, best: float) -> float:
+        return max(suggestion, best) / min(suggestion, best)
+
+    print(
+        "\n| task | seed | grid best (dev) | finder: suggestion, x from best, dev there | classic rule: suggestion, x | finder cost / grid |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        rates, losses = [rate for rate, _ in r["curve"]], [loss for _, loss in r["curve"]]
+        classic = suggest_learning_rate(rates, losses)
+        print(
+            f"| {r['task']} | {r['seed']} | {r['grid_best_learning_rate']:g} ({r['grid_best_dev']:.3f}) | "
+            f"{r['suggestion']:.2g}, {r['factor_from_grid_best']:.2f}x, {r['at_suggestion']['dev']:.3f} | "
+            f"{classic:.2g}, {factor(classic, r['grid_best_learning_rate']):.2f}x | "
+            f"{r['finder_seconds'] / r['grid_seconds']:.3f} ({r['finder_seconds']:.0f} s / {r['grid_seconds']:.0f} s) |"
+        )
+    for name in sorted({r["task"] for r in results}):
+        mine = [r for r in results if r["task"] == name]
+        factors = [r["factor_from_grid_best"] for r in mine]
+        costs = [r["finder_seconds"] / r["grid_seconds"] for r in mine]
+        print(
+            f"{name}: median {statistics.median(factors):.2f}x from the grid's best (worst {max(factors):.2f}x), "
+            f"median cost {statistics.median(costs):.3f} of the grid"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
@@ -112,7 +143,11 @@ def main() -> None:
     parser.add_argument("--train-fraction", type=float, default=0.2)
     parser.add_argument("--tasks", nargs="+", default=["trec6", "wnut17"])
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results/lr_finder"))
+    parser.add_argument("--summary-only", action="store_true", help="print the table of the results in --output")
     args = parser.parse_args()
+    if args.summary_only:
+        summary([json.loads(path.read_text()) for path in sorted(args.output.glob("*.json"))])
+        return
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-lr-finder-"))
     use_local_data("trec_6", "wnut_17", cache=work / "flair")
     args.output.mkdir(parents=True, exist_ok=True)
@@ -123,23 +158,8 @@ def main() -> None:
             result = one_case(name, cases[name], seed, args, work)
             results.append(result)
             (args.output / f"{name}-seed{seed}.json").write_text(json.dumps(result, indent=1))
-            grid = ", ".join(f"{e['learning_rate']:g}: {e['dev']:.3f}" for e in result["grid"])
-            print(
-                f"{name} seed {seed}: grid [{grid}] best {result['grid_best_learning_rate']:g} "
-                f"({result['grid_seconds']:.0f} s); finder {result['suggestion']:.3g} in {result['finder_seconds']:.1f} s "
-                f"({result['finder_seconds'] / result['grid_seconds']:.3f} of the grid), "
-                f"{result['factor_from_grid_best']:.2f}x from the grid's best, dev there {result['at_suggestion']['dev']:.3f}",
-                flush=True,
-            )
-    for name in args.tasks:
-        mine = [r for r in results if r["task"] == name]
-        factors = [r["factor_from_grid_best"] for r in mine]
-        costs = [r["finder_seconds"] / r["grid_seconds"] for r in mine]
-        print(
-            f"{name}: median factor {statistics.median(factors):.2f}x (worst {max(factors):.2f}x), median cost "
-            f"{statistics.median(costs):.3f} of the grid, geometric-mean suggestion "
-            f"{math.exp(statistics.mean(math.log(r['suggestion']) for r in mine)):.3g}"
-        )
+            print(f"{name} seed {seed} done", flush=True)
+    summary(results)
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ class LocalExecutor(Executor):
                 if device is None:
                     return
             idle = [w for w in self._workers if w.job is None]
+            if not idle and self.packing is None:
+                return  # a fixed number of workers, all busy
             worker = idle[0] if idle else self._add_worker()
             queued = self._queue.pop(0)
             worker.attempts, worker.reported, worker.device = queued.attempts, queued.reported, device
