@@ -54,8 +54,9 @@ def suggest_fine_tuning_learning_rate(
     """For fine-tuning a pretrained model: a tenth of the learning rate at which the smoothed loss is lowest.
 
     Where the loss falls fastest in a short range test is where a pretrained model is already being pushed
-    away from its weights; over a whole fine-tuning the best learning rate lies about ten times lower
-    (calibrated on TREC-6 and WNUT-17 with MiniLM, see benchmarks/RESULTS.md)."""
+    away from its weights; over a whole fine-tuning the best learning rate lies about ten times below the
+    lowest loss. Measured with MiniLM (benchmarks/RESULTS.md): within 1.3x to 2.7x of a grid's best on
+    TREC-6; on WNUT-17 (token labels) it suggests too high a rate."""
     smoothed = _smoothed(losses, smoothing_factor)
     return float(learning_rates[int(np.argmin(smoothed))]) / FINE_TUNING_DIVISOR
 
