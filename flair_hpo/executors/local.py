@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Listener, wait
 from pathlib import Path
@@ -66,6 +67,12 @@ class _Queued:
     rule: Any
     attempts: int
     reported: list[RunRecord]
+
+
+def _remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
+    """The job of a trial run again: its runs not yet reported."""
+    done = {record.run for record in reported}
+    return TrialJob(job.number, job.config, [run for run in job.runs if run[0] not in done], job.seconds_left)
 
 
 class LocalExecutor(Executor):
@@ -174,11 +181,8 @@ class LocalExecutor(Executor):
         while self._queue:
             device = None
             if self.packing is not None:
-                running: dict[str, int] = {}
-                for busy in self._workers:
-                    if busy.job is not None and busy.device is not None:
-                        running[busy.device] = running.get(busy.device, 0) + 1
-                device = self.packing.place(running)
+                running = Counter(w.device for w in self._workers if w.job is not None and w.device is not None)
+                device = self.packing.place(dict(running))
                 if device is None:
                     return
             idle = [w for w in self._workers if w.job is None]
@@ -263,9 +267,7 @@ class LocalExecutor(Executor):
             worker.device,
             beside - 1,
         )
-        done = {r.run for r in worker.reported}
-        retry = TrialJob(job.number, job.config, [r for r in job.runs if r[0] not in done], job.seconds_left)
-        self._queue.insert(0, _Queued(retry, worker.rule, worker.attempts, worker.reported))
+        self._queue.insert(0, _Queued(_remaining(job, worker.reported), worker.rule, worker.attempts, worker.reported))
         return []
 
     def _worker_died(self, worker: _Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
@@ -274,10 +276,8 @@ class LocalExecutor(Executor):
         fresh = self._replace(worker)
         if attempts <= self.trial_retries:
             log.warning("trial %d: its worker died (exit code %s); retrying on a fresh worker", job.number, code)
-            done = {record.run for record in reported}
-            retry = TrialJob(job.number, job.config, [r for r in job.runs if r[0] not in done], job.seconds_left)
             fresh.attempts, fresh.reported, fresh.device = attempts, reported, worker.device
-            self._dispatch(fresh, retry, rule)
+            self._dispatch(fresh, _remaining(job, reported), rule)
             return []
         reason = f"WorkerCrashedError after {self.trial_retries} retries: its worker process died (exit code {code})"
         log.warning("trial %d could not be run: %s", job.number, reason)

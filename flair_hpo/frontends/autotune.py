@@ -44,12 +44,12 @@ from flair_hpo.search.settings import Budget, StudySettings, parse_duration
 from flair_hpo.storage import SearchResult, State, prepare_base_path
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_for_labels
-from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
+from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 
 log = logging.getLogger("flair_hpo")
 

@@ -14,7 +14,7 @@ from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
-from flair_hpo.training.recipes import RECIPES
+from flair_hpo.training.recipes import DEFAULT_RECIPE, FINE_TUNING_RECIPE, RECIPES
 from flair_hpo.training.trainer_arguments import resolve_optimizer
 
 FINE_TUNING_ITERATIONS = 60  # a tenth of a small grid of short fine-tunings (benchmarks/fine_tuning_lr_finder.py)
@@ -48,7 +48,7 @@ def find_learning_rate_for(
         config = loaded.task.finder_configuration(load_word_embeddings(embeddings))
     model = loaded.task.build_model(config, settings, labels)
     trainer = ModelTrainer(model, loaded.corpus)
-    recipe = RECIPES.get("fine_tune" if fine_tune else "train")
+    recipe = RECIPES.get(FINE_TUNING_RECIPE if fine_tune else DEFAULT_RECIPE)
     steps = iterations or (FINE_TUNING_ITERATIONS if fine_tune else 100)
     tsv = trainer.find_learning_rate(
         output,

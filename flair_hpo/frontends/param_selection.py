@@ -24,8 +24,8 @@ from flair_hpo.storage import SearchResult
 from flair_hpo.strategies import SearchStrategy, TPESearch
 from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask, TaskSearchSpace
 from flair_hpo.tasks.parameters import ModelTrainer
-from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE
 from flair_hpo.tasks.text_classification import TransformerDocumentEmbeddings
+from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 
 __all__ = [
     "EvaluationMetric",

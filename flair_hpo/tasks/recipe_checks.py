@@ -10,12 +10,11 @@ from flair_hpo.errors import ConfigurationError
 from flair_hpo.registry import Registry
 from flair_hpo.space import Categorical, Distribution
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
-from flair_hpo.training.recipes import DEFAULT_RECIPE, RECIPES, SCHEDULES
+from flair_hpo.training.recipes import DEFAULT_RECIPE, FINE_TUNING_RECIPE, RECIPES, SCHEDULES
 
 if TYPE_CHECKING:
     from flair_hpo.tasks.search_space import TaskSearchSpace
 
-FINE_TUNING_RECIPE = "fine_tune"
 _NAMED_CHOICES: dict[HyperParameter, Registry[Any]] = {ModelTrainer.RECIPE: RECIPES, ModelTrainer.SCHEDULER: SCHEDULES}
 
 

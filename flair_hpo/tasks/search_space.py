@@ -19,7 +19,8 @@ from flair_hpo.search.settings import Budget, Budgets, StudySettings
 from flair_hpo.space import Categorical, Distribution, Float, Int, Space
 from flair_hpo.space.hyperopt import from_hyperopt
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
-from flair_hpo.tasks.recipe_checks import FINE_TUNING_RECIPE, check_fine_tuning, check_value
+from flair_hpo.tasks.recipe_checks import check_fine_tuning, check_value
+from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 
 if TYPE_CHECKING:
     from flair_hpo.tasks.base import ModelTask

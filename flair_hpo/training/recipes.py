@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 from flair_hpo.registry import Registry
 
 DEFAULT_RECIPE = "train"
+FINE_TUNING_RECIPE = "fine_tune"
 
 
 def flair_default(method: str, argument: str) -> Any:
@@ -74,8 +75,8 @@ class Recipe:
 
 
 RECIPES: Registry[Recipe] = Registry("recipe")
-RECIPES.add("train", Recipe("flair's ModelTrainer.train", "SGD", "anneal_on_plateau", "0.01 to 0.5"))
-RECIPES.add("fine_tune", Recipe("flair's ModelTrainer.fine_tune", "AdamW", "linear", "1e-5 to 1e-4"))
+RECIPES.add(DEFAULT_RECIPE, Recipe("flair's ModelTrainer.train", "SGD", "anneal_on_plateau", "0.01 to 0.5"))
+RECIPES.add(FINE_TUNING_RECIPE, Recipe("flair's ModelTrainer.fine_tune", "AdamW", "linear", "1e-5 to 1e-4"))
 
 
 def recipe_of(config: dict[str, Any]) -> str:
