@@ -13,13 +13,18 @@ measured GPU memory; on a CPU-only one it runs one trial per core.
 from __future__ import annotations
 
 import argparse
+import logging
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPOSITORY / "resources" / "scripts"), str(REPOSITORY / "tests")]
+from timeline import Timeline  # noqa: E402
+
 from local_data import GLOVE_10K, use_local_data  # noqa: E402
 
 
@@ -51,10 +56,10 @@ def searches(args: argparse.Namespace, work: Path) -> tuple[Any, Any]:
         corpus = TREC_6().downsample(args.fraction)
         space = TEXT_CLASSIFICATION.fine_tuning_space(bert_base_folder(args.vocab, work / "bert", args.layers))
         space.label_type = "question_class"
-        space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[2e-5, 5e-5])
+        space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[2e-5, 3e-5, 5e-5, 1e-4])
         space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=[32])
         space.add_parameter(p.ModelTrainer.WARMUP_FRACTION, options=[0.1])
-        space.add_parameter(p.ModelTrainer.WEIGHT_DECAY, options=[0.0, 0.01])
+        space.add_parameter(p.ModelTrainer.WEIGHT_DECAY, options=[0.01])
     space.add_max_epochs_per_training_run(args.epochs)
     return corpus, space
 
@@ -67,6 +72,10 @@ def main() -> None:
     parser.add_argument("--vocab", type=Path, help="a BERT uncased vocab.txt (fine-tune search)")
     parser.add_argument("--layers", type=int, default=12, help="of the random BERT (12: BERT-base)")
     args = parser.parse_args()
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logging.getLogger("flair_hpo").addHandler(handler)  # when workers start, what was measured, each trial
+    logging.getLogger("flair_hpo").setLevel(logging.INFO)
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-packing-"))
     use_local_data("trec_6", "wnut_17", cache=work / "flair")
 
@@ -78,20 +87,29 @@ def main() -> None:
     corpus, space = searches(args, work)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
     print(f"{args.search} search on {device}, {args.epochs} epochs a trial\n")
-    print("| way | trials | wall time (s) | trials per hour | most at once | peak GPU memory a trial (GiB) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| way | trials | wall time (s) | trials per hour | most at once | seconds a trial (median) |"
+        " peak GPU memory a trial (GiB, median) | cores busy a trial |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     per_hour = {}
-    for name, executor in (("one at a time", LocalExecutor(1)), ("auto", LocalExecutor("auto"))):
+    for name, executor in (("auto", LocalExecutor("auto")), ("one at a time", LocalExecutor(1))):
+        timeline = Timeline()
         started = time.perf_counter()
-        result = Orchestrator(corpus, work / name.replace(" ", "-"), space, GridSearch(), executor=executor).optimize()
+        result = Orchestrator(
+            corpus, work / name.replace(" ", "-"), space, GridSearch(), callbacks=[timeline], executor=executor
+        ).optimize()
         seconds = time.perf_counter() - started
         assert all(trial.state.value == "completed" for trial in result.trials), [t.error for t in result.trials]
         per_hour[name] = 3600 * len(result.trials) / seconds
-        packing = executor.packing
-        peak = f"{packing.peak_bytes / 2**30:.2f}" if packing is not None and packing.peak_bytes else "-"
-        at_once = executor.max_concurrent_trials
+        trial_seconds = statistics.median(run.duration for trial in result.trials for run in trial.runs)
+        peaks = list(executor.peak_gpu_bytes.values())
+        peak = f"{statistics.median(peaks) / 2**30:.2f}" if peaks and max(peaks) else "-"
+        cores = f"{executor.packing.cores_per_trial:.2f}" if executor.packing is not None else "-"
         print(
-            f"| {name} | {len(result.trials)} | {seconds:.0f} | {per_hour[name]:.0f} | {at_once} | {peak} |", flush=True
+            f"| {name} | {len(result.trials)} | {seconds:.0f} | {per_hour[name]:.0f} | {timeline.most_at_once()} "
+            f"| {trial_seconds:.1f} | {peak} | {cores} |",
+            flush=True,
         )
     print(f'\n"auto" trains {per_hour["auto"] / per_hour["one at a time"]:.2f}x the trials per hour')
 

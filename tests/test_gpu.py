@@ -77,6 +77,7 @@ def test_a_transformer_is_fine_tuned_on_the_gpu(trec, tmp_path) -> None:
     space = TEXT_CLASSIFICATION.fine_tuning_space(_random_bert(tmp_path / "bert"))
     space.label_type = "question_class"
     space.add_max_epochs_per_training_run(1)
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[3e-5, 5e-5])
     space.add_budget(p.Budget.RUNS, 2)
     result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=LocalExecutor("auto")).optimize()
     assert [t.state.value for t in result.trials] == ["completed", "completed"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import secrets
 import socket
 import subprocess
@@ -43,6 +44,7 @@ from flair_hpo.storage import RunRecord, State
 log = logging.getLogger("flair_hpo")
 
 START_SECONDS = 120.0  # for a worker process to start and connect (before it imports flair)
+WORKERS_STARTED_AHEAD = 16  # at most, on GPUs with "auto" (16 small trainings shared an H100 well)
 
 
 @dataclass
@@ -108,6 +110,7 @@ class LocalExecutor(Executor):
         self._workers: list[_Worker] = []
         self._queue: list[_Queued] = []
         self.packing: Optional[Packing] = None
+        self.peak_gpu_bytes: dict[int, int] = {}  # per trial: the most GPU memory its runs held (CUDA context included)
 
     @property
     def max_concurrent_trials(self) -> int:  # type: ignore[override]  # with "auto", it grows as trials are measured
@@ -117,13 +120,15 @@ class LocalExecutor(Executor):
 
     def start(self, search: SearchSetup) -> None:
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run
-        self._setup = (
-            "setup",
-            corpus_pickling.dumps(search.corpus),
-            search.settings,
-            search.quiet,
-            search.embedding_cache.folder if search.embedding_cache else None,
-            self.threads_per_trial,
+        self._setup = pickle.dumps(
+            (
+                "setup",
+                corpus_pickling.dumps(search.corpus),
+                search.settings,
+                search.quiet,
+                search.embedding_cache.folder if search.embedding_cache else None,
+                self.threads_per_trial,
+            )
         )
         self._shared = SharedObjects()
         self._key = secrets.token_bytes(32)
@@ -137,12 +142,21 @@ class LocalExecutor(Executor):
         if self.auto:
             self.packing = Packing(gpu_free_bytes(), cpu_cores())
             log.info("packing trials on %s, %d cores", ", ".join(self.packing.devices), self.packing.cores)
-        self._workers = self._spawn(self.max_concurrent_trials)
+        self._workers = self._spawn(self._workers_at_start())
         log.info("%d local workers, %d torch threads each", len(self._workers), self.threads_per_trial)
+
+    def _workers_at_start(self) -> int:
+        """With "auto" on GPUs, workers for the trials the cores allow start beside the first trial, so that
+        their imports are done when its measurement admits more; otherwise one per trial at once."""
+        if self.packing is None or not self.packing.free_bytes:
+            return self.max_concurrent_trials
+        return min(self.packing.cores, WORKERS_STARTED_AHEAD)
 
     def _spawn(self, count: int) -> list[_Worker]:
         """Start ``count`` workers and wait until each has connected and received the corpus."""
-        environment = {**os.environ, KEY_VARIABLE: self._key.hex()}
+        threads = str(self.threads_per_trial)  # for the libraries beside torch too (tokenizers, OpenMP)
+        limits = {"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        environment = {**limits, **os.environ, KEY_VARIABLE: self._key.hex()}
         command = [sys.executable, "-m", "flair_hpo.executors.local_worker", str(self._listener.address)]
         processes = {}
         for _ in range(count):
@@ -153,7 +167,7 @@ class LocalExecutor(Executor):
             while len(workers) < count:
                 connection = self._listener.accept()
                 _, pid = connection.recv()
-                connection.send(self._setup)
+                connection.send_bytes(self._setup)  # read before the worker imports flair: this does not wait
                 workers.append(_Worker(processes[pid], connection))
         except OSError as error:  # a timeout included
             for process in processes.values():
@@ -188,15 +202,16 @@ class LocalExecutor(Executor):
             idle = [w for w in self._workers if w.job is None]
             if not idle and self.packing is None:
                 return  # a fixed number of workers, all busy
-            worker = idle[0] if idle else self._add_worker()
+            worker = idle[0] if idle else self._add_workers(1)[0]
             queued = self._queue.pop(0)
             worker.attempts, worker.reported, worker.device = queued.attempts, queued.reported, device
             self._dispatch(worker, queued.job, queued.rule)
 
-    def _add_worker(self) -> _Worker:
-        worker = self._spawn(1)[0]
-        self._workers.append(worker)
-        return worker
+    def _add_workers(self, count: int) -> list[_Worker]:
+        """Start ``count`` more workers together (their imports overlap)."""
+        workers = self._spawn(count)
+        self._workers += workers
+        return workers
 
     def _dispatch(self, worker: _Worker, job: TrialJob, rule: Any) -> None:
         if self._cache is not None:  # computed once here; workers read the tables from disk
@@ -221,6 +236,14 @@ class LocalExecutor(Executor):
                 if worker.connection in ready:
                     finished += self._receive(worker)
             finished += self._cancel_overdue()
+            if self.packing is not None and self.max_concurrent_trials > len(self._workers):
+                added = self._add_workers(self.max_concurrent_trials - len(self._workers))
+                log.info(
+                    "%d more local workers: a trial was measured at %.2f GiB of GPU memory and %.1f cores busy",
+                    len(added),
+                    self.packing.peak_bytes / 2**30,
+                    self.packing.cores_per_trial,
+                )
             self._start_queued()
             if finished or (self.max_concurrent_trials > capacity and not self._queue):
                 return finished
@@ -235,8 +258,10 @@ class LocalExecutor(Executor):
         if message[0] == "report":
             worker.connection.send(bool(worker.rule.report(*message[1:])))
         elif message[0] == "usage":
+            peak_bytes, cores_busy = message[1:]
+            self.peak_gpu_bytes[job.number] = max(peak_bytes, self.peak_gpu_bytes.get(job.number, 0))
             if self.packing is not None:
-                self.packing.measured(*message[1:])
+                self.packing.measured(peak_bytes, cores_busy)
         elif message[0] == "run":
             record = message[1]
             if self.packing is not None and record.state is State.FAILED and is_out_of_memory(record.error or ""):

@@ -35,6 +35,7 @@ class RuleOverConnection:
 
 def serve(connection: Connection) -> None:
     """Answer the search's messages until it says stop."""
+    setup = connection.recv_bytes()  # at once, so that the search's process need not wait for the imports
     import flair
     import torch
 
@@ -45,7 +46,7 @@ def serve(connection: Connection) -> None:
     from flair_hpo.training.plugins import UsageReporter
     from flair_hpo.training.runner import TrialRunner
 
-    _, corpus, settings, quiet, cache_folder, threads = connection.recv()
+    _, corpus, settings, quiet, cache_folder, threads = pickle.loads(setup)
     if threads:
         torch.set_num_threads(threads)
     cache = EmbeddingCache(cache_folder, memory_limit=0) if cache_folder is not None else None  # memory-mapped
@@ -63,7 +64,7 @@ def serve(connection: Connection) -> None:
         rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
         if device is not None:  # chosen by the executor's packing; else flair's own choice
             flair.device = torch.device(device)
-        if flair.device.type == "cuda":
+        if flair.device.type == "cuda" and torch.cuda.is_initialized():  # a worker's first trial starts at zero
             torch.cuda.reset_peak_memory_stats(flair.device)
 
         def usage_reporter() -> list[Any]:
@@ -72,6 +73,8 @@ def serve(connection: Connection) -> None:
         records = execute(
             runner, job, rule, on_run=lambda record: connection.send(("run", record)), plugins=usage_reporter
         )
+        if flair.device.type == "cuda":  # the next trial's peak counts its own memory, not this one's cache
+            torch.cuda.empty_cache()
         connection.send(("done", records))
 
 
