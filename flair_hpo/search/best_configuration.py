@@ -32,6 +32,7 @@ class BestConfiguration:
     settings: StudySettings
     score: Optional[float] = None
     trial: Optional[int] = None
+    score_interval: Optional[tuple[float, float]] = None  # for the expected score (see .final_selection)
 
     def save(self, path: Union[str, Path]) -> None:
         document = {
@@ -44,6 +45,7 @@ class BestConfiguration:
             "objective": self.settings.objective_label,
             "score": self.score,
             "trial": self.trial,
+            "score_interval": list(self.score_interval) if self.score_interval is not None else None,
             "parameters": {key: to_spec(value) for key, value in self.parameters.items()},
         }
         Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -63,7 +65,10 @@ class BestConfiguration:
             embeddings_storage_mode=document["embeddings_storage_mode"],
         )
         parameters = {key: from_spec(value) for key, value in document["parameters"].items()}
-        return cls(parameters, settings, document.get("score"), document.get("trial"))
+        interval = document.get("score_interval")
+        return cls(
+            parameters, settings, document.get("score"), document.get("trial"), tuple(interval) if interval else None
+        )
 
     def build_model(self, corpus: Corpus[Any]) -> Model[Any]:
         """A fresh, untrained model of this configuration for ``corpus``."""

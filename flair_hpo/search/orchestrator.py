@@ -22,6 +22,7 @@ from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
+from flair_hpo.search.final_selection import FinalSelection, score_interval
 from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.search.study import open_journal, replay
@@ -61,6 +62,8 @@ class Orchestrator:
     ``executor``: where trials train; the default trains them one at a time in this process, a
     :class:`~flair_hpo.executors.RayExecutor` trains several at once on a Ray cluster. Only this process
     writes the journal and the outputs.
+    ``final_selection``: a :class:`FinalSelection` trains the best few configurations again with further
+    seeds when the search ends, and the best is chosen by the mean of its runs.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class Orchestrator:
         embedding_cache: Union[bool, EmbeddingCache] = True,
         early_stopping: Optional[EarlyStopping] = None,
         executor: Optional[Executor] = None,
+        final_selection: Optional[FinalSelection] = None,
     ) -> None:
         self.corpus = corpus
         self.base_path = Path(base_path)
@@ -91,6 +95,9 @@ class Orchestrator:
             )
         self.early_stopping = early_stopping
         self.executor = executor if executor is not None else InProcessExecutor()
+        if final_selection is not None and not isinstance(final_selection, FinalSelection):
+            raise ConfigurationError(f"final_selection must be a FinalSelection or None, but got {final_selection!r}.")
+        self.final_selection = final_selection
         self._rule: Any = None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
@@ -139,6 +146,9 @@ class Orchestrator:
         space, settings = self._prepare()
         started = time.monotonic()
         deadline = started + settings.budgets.seconds if settings.budgets.seconds is not None else None
+        search_deadline = deadline
+        if deadline is not None and settings.budgets.seconds is not None and self.final_selection is not None:
+            search_deadline = deadline - self.final_selection.budget_share * settings.budgets.seconds
         with exclusive_use(self.base_path):
             journal = open_journal(self.base_path, self._fingerprint(space, settings), self.strategy)
             self._space, self._settings, self._journal = space, settings, journal
@@ -150,7 +160,9 @@ class Orchestrator:
                     SearchSetup(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
                 )
                 self._rule = self.executor.share_rule(self.early_stopping)
-                self._search(deadline)
+                self._search(search_deadline)
+                if self.final_selection is not None:
+                    self._select_by_seeds(self.final_selection, deadline)
             finally:
                 self.executor.shutdown()
                 result = self.last_result = self._write_outputs()
@@ -272,17 +284,65 @@ class Orchestrator:
             callback.on_trial_start(trial)
         log.info("trial %d: %s", trial.number, ", ".join(f"{k}={v}" for k, v in trial.parameters.items()))
 
-    def _job(self, trial: TrialRecord, deadline: Optional[float]) -> TrialJob:
-        """The runs a trial still needs."""
+    def _job(self, trial: TrialRecord, deadline: Optional[float], runs_in_all: Optional[int] = None) -> TrialJob:
+        """The runs a trial still needs (``training_runs``, or ``runs_in_all``)."""
         runs = [
             (index, self._run_folder(trial.number, index), self.strategy.seed + index)
-            for index in range(len(trial.runs), self._settings.training_runs)
+            for index in range(len(trial.runs), runs_in_all or self._settings.training_runs)
         ]
         seconds_left = deadline - time.monotonic() if deadline is not None else None
         return TrialJob(trial.number, self._space.decode(trial.point), runs, seconds_left)
 
     def _save_run(self, trial_number: int, run: RunRecord) -> None:
+        if run.run >= self._settings.training_runs and run.state is not State.COMPLETED:
+            return  # a further seed of the final selection that did not finish leaves its trial as it was
         self._journal.save_run(trial_number, run)
+
+    def _select_by_seeds(self, selection: FinalSelection, deadline: Optional[float]) -> None:
+        """Train the best configurations again with further seeds until the best few all have their runs."""
+        objective, tried = self._settings.objective, set[int]()
+        while self._time_is_up(deadline) is None:
+            candidates = selection.next_candidates(self._journal.trials(), objective, tried)
+            if not candidates:
+                break
+            for trial in candidates:
+                tried.add(trial.number)
+                log.info("trial %d: trained again with further seeds, %d runs in all", trial.number, selection.runs)
+                self.executor.submit(self._job(trial, deadline, selection.runs), None)
+            waiting = {trial.number: trial for trial in candidates}
+            while waiting:
+                for number, outcome in self.executor.wait():
+                    self._add_selection_runs(waiting.pop(number), outcome)
+        best = best_trial(self._journal.trials(), objective)
+        if best is not None:
+            interval = score_interval(best, self._journal.trials())
+            shown = f", {interval[0]:.4f} to {interval[1]:.4f} (95% interval)" if interval else ""
+            log.info(
+                "final selection: trial %d, %s %.4f over %d runs%s",
+                best.number,
+                objective.label,
+                best.score or 0.0,
+                len(best.runs),
+                shown,
+            )
+
+    def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
+        """A candidate's further runs that completed join its runs; its score becomes their mean."""
+        trial.runs += [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
+        for run in trial.runs:
+            run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
+        trial.summarize()
+        trial.objective = self._settings.objective.maximised(trial.score) if trial.score is not None else None
+        self._journal.save_trial(trial)
+        log.info(
+            "trial %d: %s %s over %d runs", trial.number, self._settings.objective.label, trial.score, len(trial.runs)
+        )
+        keep_model_if_best(
+            self.base_path,
+            trial,
+            best_trial(self._journal.trials(), self._settings.objective),
+            self._settings.objective,
+        )
 
     def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
         """Journal a trial's runs and result with its tell, and keep its weights if it is the best so far."""

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from flair_hpo.objective import LAST_EPOCHS_SCORED, Objective
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BEST_PARAMETERS_NAME, BestConfiguration
+from flair_hpo.search.final_selection import CONFIDENCE, completed_runs, score_interval
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.space import Space
 from flair_hpo.storage import SearchResult, State, TrialRecord
@@ -87,8 +88,23 @@ def write_param_selection(
                 f"  no trial completed: this one was stopped by the time budget after {best.epochs} epoch(s), "
                 "and its weights and score are those it reached"
             )
+        lines.append(_interval_line(best, trials, objective))
         lines += [f"  {key}: {value}" for key, value in best.parameters.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _interval_line(best: TrialRecord, trials: list[TrialRecord], objective: Objective) -> str:
+    interval = score_interval(best, trials)
+    if interval is None:
+        return (
+            "  expected score: no interval (no configuration ran with several seeds; "
+            "a FinalSelection or training_runs > 1 measures the spread between seeds)"
+        )
+    runs = len(completed_runs(best))
+    return (
+        f"  expected {objective.label}: {best.score:.4f}, {CONFIDENCE:.0%} interval {interval[0]:.4f} to {interval[1]:.4f} "
+        f"(mean of {runs} run(s) with different seeds; spread between seeds pooled over the configurations run several times)"
+    )
 
 
 def keep_model_if_best(base_path: Path, trial: TrialRecord, best: Optional[TrialRecord], objective: Objective) -> None:
@@ -115,5 +131,8 @@ def write_outputs(
     best_parameters: Optional[dict[str, Any]] = None
     if best is not None:
         best_parameters = space.decode(best.point)
-        BestConfiguration(best_parameters, settings, best.score, best.number).save(base_path / BEST_PARAMETERS_NAME)
+        interval = score_interval(best, trials)
+        BestConfiguration(best_parameters, settings, best.score, best.number, interval).save(
+            base_path / BEST_PARAMETERS_NAME
+        )
     return SearchResult(trials, best, best_parameters, settings.objective, base_path)

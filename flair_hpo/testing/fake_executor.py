@@ -5,6 +5,7 @@ None fails the run). Up to ``max_concurrent_trials`` trials are "running" at onc
 the lowest ``cost(config)`` finishes first (the lowest number among equals). So the order trials finish in
 is a function of what runs, out of number order where costs differ, and the same in a resumed search as in
 an uninterrupted one. ``seconds_per_cost`` makes a trial take real time (for tests that kill the search).
+``seed_noise(config, seed)`` is added to every value of a run with that seed (None fails the run).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeExecutor(Executor):
         seconds_per_cost: float = 0.0,
         epochs: int = 3,
         on_submit: Optional[Callable[[int], None]] = None,
+        seed_noise: Optional[Callable[[dict[str, Any], int], Optional[float]]] = None,
     ) -> None:
         self.score = score
         self.cost = cost
@@ -58,6 +60,7 @@ class FakeExecutor(Executor):
         self.seconds_per_cost = seconds_per_cost
         self.epochs = epochs
         self.on_submit = on_submit
+        self.seed_noise = seed_noise
         self.submitted: list[int] = []  # trial numbers, in the order they were submitted
         self.finished: list[int] = []  # trial numbers, in the order they finished
 
@@ -81,8 +84,8 @@ class FakeExecutor(Executor):
         time.sleep(max(0.0, min(seconds, left if left is not None else seconds)))
         out_of_time = left is not None and seconds > left
         records = []
-        for run_index, _, _ in job.runs:
-            record = self._run(job, run_index, rule, out_of_time)
+        for run_index, _, seed in job.runs:
+            record = self._run(job, run_index, seed, rule, out_of_time)
             self._on_run(number, record)
             records.append(record)
             if record.state is not State.COMPLETED:
@@ -90,13 +93,15 @@ class FakeExecutor(Executor):
         self.finished.append(number)
         return [(number, records)]
 
-    def _run(self, job: TrialJob, run_index: int, rule: Any, out_of_time: bool) -> RunRecord:
+    def _run(self, job: TrialJob, run_index: int, seed: int, rule: Any, out_of_time: bool) -> RunRecord:
         if out_of_time:
             return RunRecord(run_index, State.STOPPED)
         reached = self.score(job.config)
-        if reached is None:
+        noise = self.seed_noise(job.config, seed) if self.seed_noise is not None else 0.0
+        if reached is None or noise is None:
             return RunRecord(run_index, State.FAILED, error="the closed-form objective gave no score")
         curve = [float(reached)] * self._epochs if isinstance(reached, (int, float)) else [float(v) for v in reached]
+        curve = [value + noise for value in curve]
         record = RunRecord(run_index, State.COMPLETED)
         values: list[float] = []
         for epoch, value in enumerate(curve[: self._epochs], start=1):

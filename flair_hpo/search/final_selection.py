@@ -1,0 +1,84 @@
+"""Seed-aware final selection: the best few configurations are trained again with further seeds, and the best
+is chosen by the mean of its runs, so that the winner is not a lucky run. Its expected score is reported with
+an interval.
+
+The candidates are the ``candidates`` best completed trials by their score (the mean of their runs so far);
+each is trained until it has ``runs`` completed runs (seeds ``seed + run index``, so none repeats one the trial
+had). A candidate whose mean falls lets the next trial in, until the best ``candidates`` all have their runs or
+``2 * candidates`` trials were trained again. Further runs that do not complete (the time budget, a failure)
+are left out: the trial keeps the runs it had. With a time budget, the search stops proposing trials when
+``budget_share`` of it is left, for this.
+
+The interval is a Student t interval for the best configuration's expected score: its mean, and the spread
+between seeds pooled over every trial with several completed runs (configurations this close differ mostly by
+seed noise, and a spread from two or three runs alone would be far too uncertain).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.objective import Objective
+from flair_hpo.storage import State, TrialRecord
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class FinalSelection:
+    """Train the ``candidates`` best configurations until each has ``runs`` runs; choose by their mean."""
+
+    candidates: int = 3
+    runs: int = 3
+    budget_share: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name, least in (("candidates", 1), ("runs", 2)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigurationError(
+                    f"FinalSelection {name} must be a whole number of at least {least}, but got {value!r}."
+                )
+        if not 0.0 <= self.budget_share < 1.0:
+            raise ConfigurationError(
+                f"FinalSelection budget_share must be in [0, 1) (the part of a time budget kept for it), but got {self.budget_share!r}."
+            )
+
+    def next_candidates(
+        self, trials: Sequence[TrialRecord], objective: Objective, tried: Collection[int] = ()
+    ) -> list[TrialRecord]:
+        """The best ``candidates`` completed trials that still lack runs and were not ``tried`` in this search
+        already (a run that failed is not tried again); empty when the selection is done."""
+        if len(tried) >= 2 * self.candidates:
+            return []
+        completed = [t for t in trials if t.state is State.COMPLETED and t.score is not None]
+        ranked = sorted(completed, key=lambda t: objective.maximised(t.score), reverse=True)  # type: ignore[arg-type]
+        return [t for t in ranked[: self.candidates] if len(completed_runs(t)) < self.runs and t.number not in tried]
+
+
+def completed_runs(trial: TrialRecord) -> list[float]:
+    return [run.score for run in trial.runs if run.state is State.COMPLETED and run.score is not None]
+
+
+def score_interval(
+    best: TrialRecord, trials: Sequence[TrialRecord], confidence: float = CONFIDENCE
+) -> Optional[tuple[float, float]]:
+    """A ``confidence`` interval for the expected score of ``best``'s configuration; None without two runs of
+    any configuration to measure the spread between seeds."""
+    from scipy.stats import t as student
+
+    scores = completed_runs(best)
+    groups = [completed_runs(trial) for trial in trials if trial.state is State.COMPLETED]
+    groups = [group for group in groups if len(group) > 1]
+    freedom = sum(len(group) - 1 for group in groups)
+    if not scores or freedom == 0:
+        return None
+    pooled = math.sqrt(sum(statistics.variance(group) * (len(group) - 1) for group in groups) / freedom)
+    half = float(student.ppf(0.5 + confidence / 2, freedom)) * pooled / math.sqrt(len(scores))
+    mean = statistics.fmean(scores)
+    return mean - half, mean + half

@@ -1,0 +1,150 @@
+"""Seed-aware final selection on closed-form objectives: the best few configurations are trained again with
+further seeds and the best is chosen by its mean, so that a lucky run does not win; the expected score's
+interval; resume; bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from scipy.stats import t as student
+
+from flair_hpo import Orchestrator
+from flair_hpo import parameters as p
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.objective import Objective
+from flair_hpo.search.final_selection import FinalSelection, score_interval
+from flair_hpo.storage import RunRecord, State, TrialRecord
+from flair_hpo.strategies import GridSearch
+from flair_hpo.tasks import TextClassifierSearchSpace
+from flair_hpo.testing.fake_executor import FakeExecutor, toy_corpus
+
+SEED = 7
+LUCKY = (0.2, 16)  # the configuration whose first run (seed SEED) is lucky
+
+
+def quality(config: dict) -> float:
+    """Best at learning rate 0.1 and batch size 16 (1.0); the lucky configuration is truly 0.98."""
+    return (
+        1.0
+        - (config["learning_rate"] - 0.1) ** 2
+        - 0.01 * (config["mini_batch_size"] != 16)
+        - 0.01 * ((config["learning_rate"], config["mini_batch_size"]) == LUCKY)
+    )
+
+
+def lucky_first_run(config: dict, seed: int) -> float:
+    return 0.03 if (config["learning_rate"], config["mini_batch_size"]) == LUCKY and seed == SEED else 0.0
+
+
+def grid() -> TextClassifierSearchSpace:
+    space = TextClassifierSearchSpace(label_type="class")
+    space.add_max_epochs_per_training_run(3)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.2])
+    space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=[8, 16, 32])
+    return space
+
+
+def search(base_path: Path, executor: FakeExecutor, selection=None):
+    return Orchestrator(
+        toy_corpus(), base_path, grid(), GridSearch(seed=SEED), executor=executor, final_selection=selection
+    ).optimize()
+
+
+def config_of(trial: TrialRecord) -> tuple:
+    return tuple(float(trial.parameters[key]) for key in ("learning_rate", "mini_batch_size"))
+
+
+def test_without_it_the_lucky_run_wins(tmp_path) -> None:
+    result = search(tmp_path, FakeExecutor(quality, seed_noise=lucky_first_run))
+    assert config_of(result.best) == LUCKY and len(result.best.runs) == 1
+
+
+def test_the_best_is_chosen_by_the_mean_of_further_seeds(tmp_path) -> None:
+    executor = FakeExecutor(quality, seed_noise=lucky_first_run)
+    result = search(tmp_path, executor, FinalSelection(candidates=3, runs=3))
+    assert config_of(result.best) == (0.1, 16.0)
+    assert result.best.score == pytest.approx(1.0) and len(result.best.runs) == 3
+    by_config = {config_of(trial): trial for trial in result.trials}
+    lucky = by_config[(0.2, 16.0)]
+    assert [run.score for run in lucky.runs] == pytest.approx([1.01, 0.98, 0.98])  # its mean: 0.99
+    # 9 trials, then the 3 best by one run (lucky 1.01, 1.0, 0.9975) trained twice more each; the lucky one's
+    # mean fell to 0.99, which let in the next at 0.99 (0.1/8, first of the equals)
+    first_round = [by_config[c].number for c in [(0.2, 16.0), (0.1, 16.0), (0.05, 16.0)]]
+    assert executor.submitted[:9] == list(range(9)) and sorted(executor.submitted[9:12]) == sorted(first_round)
+    assert executor.submitted[12:] == [by_config[(0.1, 8.0)].number]
+    text = (tmp_path / "param_selection.txt").read_text()
+    assert "95% interval" in text
+    saved = json.loads((tmp_path / "best_parameters.json").read_text())
+    low, high = saved["score_interval"]
+    assert low < 1.0 < high
+
+
+def test_a_candidate_whose_mean_falls_lets_the_next_one_in(tmp_path) -> None:
+    def unlucky_later(config: dict, seed: int) -> float:
+        return -0.2 if (config["learning_rate"], config["mini_batch_size"]) == (0.1, 16) and seed != SEED else 0.0
+
+    executor = FakeExecutor(quality, seed_noise=unlucky_later)
+    result = search(tmp_path, executor, FinalSelection(candidates=2, runs=2))
+    # the best by one run (0.1/16) falls to 0.9 after its second run: the third by one run is trained again too
+    assert len(executor.submitted) == 9 + 3
+    assert config_of(result.best) in {(0.2, 16.0), (0.05, 16.0)} and len(result.best.runs) == 2
+
+
+def test_resume_does_not_train_the_candidates_again(tmp_path) -> None:
+    search(tmp_path, FakeExecutor(quality, seed_noise=lucky_first_run), FinalSelection())
+    again = FakeExecutor(quality, seed_noise=lucky_first_run)
+    result = search(tmp_path, again, FinalSelection())
+    assert again.submitted == [] and config_of(result.best) == (0.1, 16.0)
+
+
+def test_further_runs_that_fail_leave_the_trial_as_it_was(tmp_path) -> None:
+    def later_runs_fail(config: dict, seed: int):
+        return None if seed != SEED else lucky_first_run(config, seed)
+
+    executor = FakeExecutor(quality, seed_noise=later_runs_fail)
+    result = search(tmp_path, executor, FinalSelection(candidates=2, runs=3))
+    assert all(trial.state is State.COMPLETED and len(trial.runs) == 1 for trial in result.trials)
+    assert len(executor.submitted) == 9 + 2  # each candidate tried once, not again and again
+    assert config_of(result.best) == LUCKY
+
+
+def test_the_interval_pools_the_spread_between_seeds() -> None:
+    def trial(number: int, scores: list[float]) -> TrialRecord:
+        record = TrialRecord(
+            number, {}, {}, runs=[RunRecord(i, State.COMPLETED, score=s) for i, s in enumerate(scores)]
+        )
+        record.summarize()
+        return record
+
+    best, other, single = trial(0, [1.0, 2.0, 3.0]), trial(1, [2.0, 4.0]), trial(2, [5.0])
+    low, high = score_interval(best, [best, other, single])
+    pooled = math.sqrt((1.0 * 2 + 2.0 * 1) / 3)  # variances 1 (2 df) and 2 (1 df)
+    half = student.ppf(0.975, 3) * pooled / math.sqrt(3)
+    assert (low, high) == pytest.approx((2.0 - half, 2.0 + half))
+    assert score_interval(single, [single]) is None  # no configuration ran twice: no spread to measure
+
+
+def test_candidates_are_the_best_completed_trials_lacking_runs() -> None:
+    def trial(number: int, score: float, runs: int = 1, state: State = State.COMPLETED) -> TrialRecord:
+        record = TrialRecord(number, {}, {}, runs=[RunRecord(i, state, score=score) for i in range(runs)])
+        record.summarize()
+        return record
+
+    trials = [trial(0, 0.5), trial(1, 0.9, runs=3), trial(2, 0.8), trial(3, 0.95, state=State.STOPPED_EARLY)]
+    selection = FinalSelection(candidates=2, runs=3)
+    assert [t.number for t in selection.next_candidates(trials, Objective())] == [2]
+    assert selection.next_candidates(trials, Objective(), tried={2}) == []
+    assert selection.next_candidates(trials, Objective(), tried={5, 6, 7, 8}) == []  # 2 x candidates tried
+
+
+@pytest.mark.parametrize(
+    "arguments, named",
+    [({"candidates": 0}, "candidates"), ({"runs": 1}, "runs"), ({"budget_share": 1.0}, "budget_share")],
+)
+def test_bad_settings_are_named(arguments, named) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        FinalSelection(**arguments)
