@@ -86,13 +86,16 @@ def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: P
     assert type(result.model).__name__ == "SequenceTagger" and result.model.label_type == "ner"
     assert result.model_path.is_file() and result.test_label == "micro-F1"
     assert result.model.model_card["training_parameters"]["train_with_dev"] is True
+    best = result.search.best  # both trials trained again with 2 further seeds; chosen by the mean of 3 runs
+    assert best is not None and len(best.runs) == 3 and all(len(trial.runs) == 3 for trial in result.search.trials)
+    assert "95% interval" in (tmp_path / "out" / "param_selection.txt").read_text()
 
 
 def test_a_fasttext_folder_with_top_k_predictions(cooking_folder: Path, tmp_path: Path) -> None:
     progress = io.StringIO()
     result = autotune(
         str(cooking_folder), metric="f1", predictions=2, duration="60s", max_trials=1, max_epochs=1,
-        embeddings=str(GLOVE_10K), output=tmp_path / "out", progress=progress,
+        final_seeds=1, embeddings=str(GLOVE_10K), output=tmp_path / "out", progress=progress,
     )  # fmt: skip
     assert "F1 of each sentence's top 2 predicted labels (as fastText's autotune" in progress.getvalue()
     assert "final model: the weights of trial 0, as the search trained them" in progress.getvalue()

@@ -12,6 +12,7 @@ import pytest
 from scipy.stats import t as student
 
 from flair_hpo import Orchestrator
+from flair_hpo.analysis import build_report
 from flair_hpo import parameters as p
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective import Objective
@@ -81,6 +82,7 @@ def test_the_best_is_chosen_by_the_mean_of_further_seeds(tmp_path) -> None:
     saved = json.loads((tmp_path / "best_parameters.json").read_text())
     low, high = saved["score_interval"]
     assert low < 1.0 < high
+    assert f"95% interval {low:.4f} to {high:.4f}" in build_report(tmp_path).read_text()
 
 
 def test_a_candidate_whose_mean_falls_lets_the_next_one_in(tmp_path) -> None:

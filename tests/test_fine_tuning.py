@@ -35,7 +35,15 @@ def test_autotune_fine_tunes_a_transformer_classifier_with_flairs_recipe(trec, m
     from flair.embeddings import TransformerDocumentEmbeddings
 
     result = autotune(
-        trec, transformer=minilm, fine_tune=True, max_trials=2, max_epochs=1, duration="10m", output=tmp_path, seed=1
+        trec,
+        transformer=minilm,
+        fine_tune=True,
+        max_trials=2,
+        max_epochs=1,
+        final_seeds=1,
+        duration="10m",
+        output=tmp_path,
+        seed=1,
     )
     assert [trial.state for trial in result.search.trials] == [State.COMPLETED, State.COMPLETED]
     assert result.search.best_parameters["recipe"] == "fine_tune"

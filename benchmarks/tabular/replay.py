@@ -44,26 +44,38 @@ DEV_SCORE = Objective()
 @dataclass
 class Table:
     curves: dict[tuple[int, int], list[tuple[float, float]]]  # (config, seed) -> [(dev score, seconds)] per epoch
-    quality: dict[int, float]
-    seeds: int
+    quality: dict[int, float]  # the mean score over the configuration's recorded seeds
+    seeds_of: dict[int, list[int]]  # the recorded seeds of each configuration
 
     @classmethod
-    def load(cls, path: Path) -> Table:
+    def load(cls, path: Path, max_seeds: Optional[int] = None) -> Table:
+        """The table; with ``max_seeds``, only seeds below it (2: every configuration has as many)."""
         curves: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
         with path.open() as handle:
             for row in csv.DictReader(handle):
-                curves[(int(row["config"]), int(row["seed"]))].append((float(row["dev_score"]), float(row["seconds"])))
-        seeds = 1 + max(seed for _, seed in curves)
-        quality = {}
-        for config in {config for config, _ in curves}:
-            scores = [
-                DEV_SCORE.run_score([dev for dev, _ in curves[(config, seed)]], [])
-                if len(curves[(config, seed)]) == MAX_EPOCHS
-                else 0.0
-                for seed in range(seeds)
-            ]
-            quality[config] = statistics.fmean(score or 0.0 for score in scores)
-        return cls(dict(curves), quality, seeds)
+                if max_seeds is None or int(row["seed"]) < max_seeds:
+                    curves[(int(row["config"]), int(row["seed"]))].append(
+                        (float(row["dev_score"]), float(row["seconds"]))
+                    )
+        seeds_of: dict[int, list[int]] = defaultdict(list)
+        for config, seed in sorted(curves):
+            seeds_of[config].append(seed)
+        quality = {
+            config: statistics.fmean(cls.run_score(curves[(config, seed)]) for seed in seeds)
+            for config, seeds in seeds_of.items()
+        }
+        return cls(dict(curves), quality, dict(seeds_of))
+
+    @staticmethod
+    def run_score(curve: list[tuple[float, float]]) -> float:
+        """A run's score (mean of its last three dev scores); 0 for a run that diverged."""
+        score = DEV_SCORE.run_score([dev for dev, _ in curve], []) if len(curve) == MAX_EPOCHS else None
+        return score or 0.0
+
+    @property
+    def seeds(self) -> str:
+        counts = sorted({len(seeds) for seeds in self.seeds_of.values()})
+        return "-".join(str(count) for count in (counts[0], counts[-1])) if len(counts) > 1 else str(counts[0])
 
     @property
     def best(self) -> float:
@@ -93,7 +105,8 @@ class Search:
 
     def train(self, config: int, report: Callable[[int, float], bool]) -> tuple[str, Optional[float]]:
         """Train a configuration epoch by epoch; ``report(epoch, dev score)`` returns True to stop it."""
-        curve = self.table.curves[(config, int(self.rng.integers(self.table.seeds)))]
+        seeds = self.table.seeds_of[config]
+        curve = self.table.curves[(config, seeds[int(self.rng.integers(len(seeds)))])]
         self.trials += 1
         scores: list[float] = []
         state = "completed" if len(curve) == MAX_EPOCHS else "failed"
@@ -218,8 +231,9 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=50)
     parser.add_argument("--budget", type=float, default=40, help="in full trainings of the average configuration")
     parser.add_argument("--only", nargs="*", help="contenders to run (default: all)")
+    parser.add_argument("--seeds", type=int, default=2, help="use the table's seeds below this (2: all have them)")
     args = parser.parse_args()
-    table = Table.load(TABLE)
+    table = Table.load(TABLE, max_seeds=args.seeds)
     unit = table.full_training_seconds
     budget = args.budget * unit
     target = table.best - TARGET_POINTS / 100

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from pathlib import Path
 from typing import Optional, Union
 
 from flair_hpo.analysis.plots import plot_optimization_history, plot_parameter_importances, plot_slices
 from flair_hpo.analysis.trials_table import load_study, trials_dataframe
+from flair_hpo.search.best_configuration import BEST_PARAMETERS_NAME
+from flair_hpo.search.final_selection import CONFIDENCE
 
 REPORT_FOLDER = "report"
+
+
+def _interval(base_path: Path) -> str:
+    """The best configuration's expected score interval, as the search saved it."""
+    path = base_path / BEST_PARAMETERS_NAME
+    interval = json.loads(path.read_text(encoding="utf-8")).get("score_interval") if path.exists() else None
+    if not interval:
+        return " (no interval: no configuration ran with several seeds)"
+    return f"; expected score {CONFIDENCE:.0%} interval {interval[0]:.4f} to {interval[1]:.4f}"
 
 
 def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> Path:
@@ -39,7 +51,7 @@ def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> 
         )
         best_html = (
             f"<p>Trial {int(best['number'])}: {html.escape(study.objective_label)} "
-            f"<b>{best['score']:.4f}</b> ± {best['score_std']:.4f}</p><table>{rows}</table>"
+            f"<b>{best['score']:.4f}</b> ± {best['score_std']:.4f}{_interval(study.base_path)}</p><table>{rows}</table>"
         )
     figures = "".join(
         f"<h2>{title}</h2><img alt='{title}' src='data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}'>"

@@ -31,13 +31,14 @@ from flair.data import Corpus
 from flair.nn import Model
 
 from flair_hpo.early_stopping import make_rule
-from flair_hpo.errors import ConfigurationError
+from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import describe_corpus, load_corpus
 from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
+from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, StudySettings, parse_duration
@@ -147,6 +148,7 @@ def autotune(
     model_size: Union[str, int, None] = None,
     max_epochs: Optional[int] = None,
     max_trials: Optional[int] = None,
+    final_seeds: int = 3,
     train_with_dev: bool = False,
     text_column: Optional[Sequence[Union[str, int]]] = None,
     label_column: Union[str, int, None] = None,
@@ -162,7 +164,10 @@ def autotune(
     header does not name them.
     ``fine_tune``: fine-tune ``transformer`` with flair's fine-tuning recipe (AdamW, linear schedule with
     warmup), searching the learning rate (1e-5 to 1e-4), batch size, warmup and weight decay for
-    ``max_epochs`` (default 4; 10 otherwise); with a ``search_space``, train that space by the recipe."""
+    ``max_epochs`` (default 4; 10 otherwise); with a ``search_space``, train that space by the recipe.
+    ``final_seeds``: the 3 best configurations are trained until each has this many runs with different seeds,
+    in the last fifth of ``duration`` (or when ``max_trials`` are done), and the best is chosen by its mean; 1
+    turns this off."""
     stream = progress or sys.stderr
     requested_task = get_task(task) if task is not None else None
     source = "a flair Corpus"
@@ -177,6 +182,7 @@ def autotune(
             f"not {requested_task.name}."
         )
     parsed_metric = parse_metric(metric, resolved_task, predictions)
+    check_positive("final_seeds", final_seeds, integer=True)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
     search_strategy = STRATEGIES.get(strategy)(seed=seed)
@@ -206,7 +212,13 @@ def autotune(
     space.max_model_bytes = size_limit
 
     orchestrator = Orchestrator(
-        corpus, base_path, space, search_strategy, callbacks=[ProgressLine(progress)], early_stopping=stopping_rule
+        corpus,
+        base_path,
+        space,
+        search_strategy,
+        callbacks=[ProgressLine(progress)],
+        early_stopping=stopping_rule,
+        final_selection=FinalSelection(runs=final_seeds) if final_seeds > 1 else None,
     )
     interrupted = False
     try:

@@ -104,6 +104,14 @@ def main(verbose: bool) -> None:
 @click.option("--model-size", help="only configurations whose saved model fits, e.g. 20M")
 @click.option("--max-epochs", type=int, help="epochs per trial [default: 10; 4 with --fine-tune]")
 @click.option("--max-trials", type=int, help="stop after this many configurations")
+@click.option(
+    "--final-seeds",
+    type=int,
+    default=3,
+    show_default=True,
+    help="train the 3 best configurations until each has this many runs with different seeds (in the last fifth of "
+    "--duration) and choose the best by its mean; 1 turns this off",
+)
 @click.option("--train-with-dev", is_flag=True, help="after the search, train the best configuration on train+dev")
 @click.option("--text-column", help="CSV/TSV files: the text column(s), names or positions from 0, comma-separated")
 @click.option("--label-column", help="CSV/TSV files: the label column, a name or a position from 0")
