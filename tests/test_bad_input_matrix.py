@@ -17,6 +17,7 @@ from flair_hpo import parameters as p
 from flair_hpo.early_stopping import MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.executors import RayExecutor
+from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import parse_duration
 from flair_hpo.storage import JOURNAL_NAME, Journal
 from flair_hpo.strategies import GridSearch, TPESearch
@@ -114,6 +115,8 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("fine-tune-recipe-with-nothing-to-fine-tune", lambda c: c.search(space=_fine_tuning_glove(c)), ConfigurationError, r"the fine_tune recipe fine-tunes pretrained embeddings, but no configuration of this search space has any"),
     ("fine-tune-without-a-transformer", lambda c: autotune(c.trec, fine_tune=True, output=c.out), ConfigurationError, r"fine-tuning needs a transformer to fine-tune: give transformer \(--transformer\)"),
     ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
+    ("final-seeds-not-positive", lambda c: autotune(c.trec, final_seeds=0, output=c.out), ConfigurationError, r"final_seeds must be a positive whole number, but got 0"),
+    ("final-selection-runs-too-few", lambda c: c.search(final_selection=FinalSelection(runs=1)), ConfigurationError, r"FinalSelection runs must be a whole number of at least 2, but got 1"),
     ("output-unwritable", lambda c: _under_a_file(c), ConfigurationError, r"base_path '.*file/out' cannot be written"),
     ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),
     ("resume-other-task", lambda c: (c.finished_search(), c.search(space=_tagger(c), corpus=c.trec)), ConfigurationError, r"task|tag"),
