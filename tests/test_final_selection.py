@@ -12,8 +12,8 @@ import pytest
 from scipy.stats import t as student
 
 from flair_hpo import Orchestrator
-from flair_hpo.analysis import build_report
 from flair_hpo import parameters as p
+from flair_hpo.analysis import build_report
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective import Objective
 from flair_hpo.search.final_selection import FinalSelection, score_interval
