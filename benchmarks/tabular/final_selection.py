@@ -21,6 +21,7 @@ for ``--budget`` full trainings of simulated time. Each trial trains on one reco
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import sys
 from pathlib import Path
@@ -131,11 +132,11 @@ def main() -> None:
         plain = ReplayedSearch(table, repetition)
         plain.search_until(budget)
         without.append(plain.regret())
-        selected = ReplayedSearch(table, repetition)
-        selected.search_until(budget)
+        selected = copy.deepcopy(plain)  # the same search, then the final selection
         extra = selected.select_by_seeds(selection)
         added.append(extra / selected.seconds)
         with_selection.append(selected.regret())
+        print(f"search {repetition}: regret {without[-1]:.2f} -> {with_selection[-1]:.2f}", file=sys.stderr, flush=True)
         plain.search_until(budget + extra)  # the same training time, spent on searching longer
         longer.append(plain.regret())
         interval, fresh = score_interval(selected.chosen(), selected.trials), selected.fresh_mean()
