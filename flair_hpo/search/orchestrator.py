@@ -22,7 +22,7 @@ from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
-from flair_hpo.search.final_selection import FinalSelection, score_interval
+from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.search.study import open_journal, replay
@@ -313,26 +313,13 @@ class Orchestrator:
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)
-        best = best_trial(self._journal.trials(), objective)
-        if best is not None:
-            interval = score_interval(best, self._journal.trials())
-            shown = f", {interval[0]:.4f} to {interval[1]:.4f} (95% interval)" if interval else ""
-            log.info(
-                "final selection: trial %d, %s %.4f over %d runs%s",
-                best.number,
-                objective.label,
-                best.score or 0.0,
-                len(best.runs),
-                shown,
-            )
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
         trial.runs += [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
         for run in trial.runs:
             run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
-        trial.summarize()
-        trial.objective = self._settings.objective.maximised(trial.score) if trial.score is not None else None
+        self._summarize(trial)
         self._journal.save_trial(trial)
         log.info(
             "trial %d: %s %s over %d runs", trial.number, self._settings.objective.label, trial.score, len(trial.runs)
@@ -353,10 +340,8 @@ class Orchestrator:
                 if run.model_path is None and run.state is State.COMPLETED:
                     run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
                 trial.runs.append(run)
-        trial.summarize()
+        self._summarize(trial)
         objective = self._settings.objective
-        if trial.state.informs and trial.score is not None:
-            trial.objective = objective.maximised(trial.score)
         self._journal.record_end(trial, told=trial.state.finished)
         if self._rule is not None and trial.state.finished:
             self._rule.finish(trial.number, trial.state is State.COMPLETED)
@@ -364,6 +349,12 @@ class Orchestrator:
         if trial.state in (State.COMPLETED, State.STOPPED):
             keep_model_if_best(self.base_path, trial, best_trial(self._journal.trials(), objective), objective)
         return trial
+
+    def _summarize(self, trial: TrialRecord) -> None:
+        """State, score and spread from the runs; the maximised objective strategies see."""
+        trial.summarize()
+        if trial.state.informs and trial.score is not None:
+            trial.objective = self._settings.objective.maximised(trial.score)
 
     def _run_folder(self, trial_number: int, run_index: int) -> Path:
         return self.base_path / "trials" / f"{trial_number:04d}" / f"run-{run_index + 1}"
