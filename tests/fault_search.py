@@ -26,6 +26,10 @@ def search(base_path: Path, events: Path):
     from flair_hpo.tasks import TextClassifierSearchSpace
 
     class Events(SearchCallback):
+        def on_trial_start(self, trial) -> None:
+            with events.open("a") as handle:
+                handle.write(f"start {trial.number}\n")
+
         def on_trial_end(self, trial, best) -> None:
             with events.open("a") as handle:
                 handle.write(f"end {trial.number} {trial.state.value}\n")
