@@ -20,7 +20,7 @@ from flair_hpo.executors import RayExecutor
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import parse_duration
 from flair_hpo.storage import JOURNAL_NAME, Journal
-from flair_hpo.strategies import GridSearch, TPESearch
+from flair_hpo.strategies import GridSearch, OptunaSearch, TPESearch
 from flair_hpo.tasks import SequenceTaggerSearchSpace, TextClassifierSearchSpace
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "BAD_INPUT.md"
@@ -115,6 +115,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("fine-tune-recipe-with-nothing-to-fine-tune", lambda c: c.search(space=_fine_tuning_glove(c)), ConfigurationError, r"the fine_tune recipe fine-tunes pretrained embeddings, but no configuration of this search space has any"),
     ("fine-tune-without-a-transformer", lambda c: autotune(c.trec, fine_tune=True, output=c.out), ConfigurationError, r"fine-tuning needs a transformer to fine-tune: give transformer \(--transformer\)"),
     ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
+    ("optuna-sampler-unknown", lambda c: OptunaSearch(sampler="bayes"), ConfigurationError, r"sampler must be one of \['cmaes', 'gp', 'qmc', 'tpe'\], but got 'bayes'"),
     ("final-seeds-not-positive", lambda c: autotune(c.trec, final_seeds=0, output=c.out), ConfigurationError, r"final_seeds must be a positive whole number, but got 0"),
     ("final-selection-runs-too-few", lambda c: c.search(final_selection=FinalSelection(runs=1)), ConfigurationError, r"FinalSelection runs must be a whole number of at least 2, but got 1"),
     ("output-unwritable", lambda c: _under_a_file(c), ConfigurationError, r"base_path '.*file/out' cannot be written"),

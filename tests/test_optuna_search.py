@@ -1,0 +1,61 @@
+"""OptunaSearch: what it adds to the strategy contract (tests/test_strategy_contract.py runs that for it)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.space import Categorical, Float, Normal, Space
+from flair_hpo.strategies import OptunaSearch, TPESearch
+from flair_hpo.testing.strategy_contract import continuous_space, run
+
+optuna = pytest.importorskip("optuna")
+
+
+def test_normal_distributions_are_refused_with_what_to_use_instead() -> None:
+    space = Space({"lr": Float(0.01, 0.1), "dropout": Normal(0.2, 0.05)})
+    with pytest.raises(ConfigurationError, match=r"\['dropout'\] are normal distributions; give them a range"):
+        OptunaSearch(seed=0).make_configurations(space)
+
+
+def test_without_optuna_the_error_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"pip install 'flair-hpo\[optuna\]'"):
+        OptunaSearch(seed=0).make_configurations(continuous_space())
+
+
+def test_the_named_sampler_and_its_options_reach_optuna() -> None:
+    strategy = OptunaSearch(sampler="qmc", seed=3, qmc_type="halton", scramble=True)
+    strategy.make_configurations(continuous_space())
+    sampler = strategy._study.sampler
+    assert isinstance(sampler, optuna.samplers.QMCSampler) and sampler._qmc_type == "halton"
+    default = OptunaSearch(seed=3)
+    default.make_configurations(continuous_space())
+    assert isinstance(default._study.sampler, optuna.samplers.TPESampler) and default._study.sampler._multivariate
+
+
+def test_repeated_proposals_are_answered_from_the_first_and_never_evaluated_twice() -> None:
+    space = Space({"a": Categorical([0, 1, 2]), "b": Categorical([0, 1])})  # 6 points, so the sampler repeats itself
+    strategy = OptunaSearch(seed=0, n_startup_trials=2)
+    points = run(strategy, space, lambda s, p: float(p["a"] + p["b"]), 10)
+    assert len(points) == 6 and len({space.point_id(p) for p in points}) == 6
+    told = [t for t in strategy._study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert {(t.params["a"], t.params["b"], t.value) for t in told} == {
+        (p["a"], p["b"], p["a"] + p["b"]) for p in points
+    }
+
+
+def test_multivariate_tpe_beats_hyperopts_on_a_correlated_objective() -> None:
+    space = Space({"x": Float(-3.0, 3.0), "y": Float(-3.0, 3.0)})
+
+    def valley(space: Space, point: dict) -> float:  # a narrow diagonal valley: x and y only count together
+        return -((point["x"] - point["y"]) ** 2) * 10 - (point["x"] + point["y"] - 1) ** 2
+
+    wins = 0
+    for seed in range(10):
+        joint = max(valley(space, p) for p in run(OptunaSearch(seed=seed), space, valley, 60))
+        independent = max(valley(space, p) for p in run(TPESearch(seed=seed), space, valley, 60))
+        wins += joint > independent
+    assert wins >= 8
