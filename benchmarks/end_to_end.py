@@ -78,7 +78,7 @@ def run_flair_hpo(
     from flair_hpo import parameters as p
     from flair_hpo.early_stopping import SuccessiveHalving
     from flair_hpo.search.callbacks import SearchCallback
-    from flair_hpo.strategies import TPESearch
+    from flair_hpo.strategies import STRATEGIES
     from flair_hpo.tasks import SequenceTaggerSearchSpace, TextClassifierSearchSpace
 
     if dataset == "trec":
@@ -124,7 +124,7 @@ def run_flair_hpo(
                 }
             )
 
-    strategy = TPESearch(seed=args.seed)
+    strategy = STRATEGIES.get(args.strategy)(seed=args.seed)
     rule = SuccessiveHalving() if args.early_stopping else None
     Orchestrator(corpus, work, space, strategy, callbacks=[Trace()], early_stopping=rule).optimize()
     return trials
@@ -241,6 +241,7 @@ def main() -> None:
     parser.add_argument("--space", choices=["mixed", "rnn", "minilm"], default="mixed", help="trec: the embeddings")
     parser.add_argument("--objective", choices=["tutorial", "correct"], default="correct", help="optuna's objective")
     parser.add_argument("--pruner", choices=PRUNER_NAMES, default="median", help="optuna, correct objective")
+    parser.add_argument("--strategy", default="tpe", help="flair-hpo: the registered strategy (tpe, optuna, ...)")
     parser.add_argument("--no-early-stopping", dest="early_stopping", action="store_false", help="flair-hpo")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -35,7 +35,8 @@ def variant(run: dict[str, Any]) -> str:
     name = f"{run['dataset']}/{options.get('space', 'mixed')} {run['tool']}"
     if run["tool"] == "optuna":
         return f"{name} ({options.get('objective', 'tutorial')}, {options.get('pruner', 'median')} pruner)"
-    return f"{name} ({'TPE + successive halving' if options.get('early_stopping', True) else 'TPE'})"
+    strategy = options.get("strategy", "tpe")
+    return f"{name} ({strategy}{' + successive halving' if options.get('early_stopping', True) else ''})"
 
 
 def best_of(trials: list[dict]) -> Optional[dict]:

@@ -45,6 +45,22 @@ def test_auto_packs_several_tagger_trials_on_the_gpu(wnut, glove, tmp_path) -> N
     assert all("compute on device: cuda" in log for log in _logs(tmp_path))
 
 
+def test_ray_auto_packs_several_tagger_trials_on_the_gpu(wnut, glove, tmp_path) -> None:
+    pytest.importorskip("ray")
+    from flair_hpo.executors import RayExecutor
+
+    space = SequenceTaggerSearchSpace(tag_type="ner")
+    space.add_max_epochs_per_training_run(2)
+    space.add_parameter(p.SequenceTagger.EMBEDDINGS, options=[glove])
+    space.add_parameter(p.SequenceTagger.HIDDEN_SIZE, options=[64, 128, 256])
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1])
+    timeline, executor = Timeline(), RayExecutor(num_cpus=8)
+    result = Orchestrator(wnut, tmp_path, space, GridSearch(), callbacks=[timeline], executor=executor).optimize()
+    assert [t.state.value for t in result.trials] == ["completed"] * 6
+    assert executor.gpu_share is not None and executor.gpu_share.peak_bytes > 0 and executor.gpu_share.fraction < 1
+    assert timeline.most_at_once() >= 2
+
+
 def test_the_embedding_cache_serves_on_the_gpu(trec, glove, tmp_path) -> None:
     space = TextClassifierSearchSpace(label_type="question_class")
     space.add_max_epochs_per_training_run(1)

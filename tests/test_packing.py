@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flair_hpo.executors.packing import MEMORY_MARGIN, Packing
+from flair_hpo.executors.packing import MEMORY_MARGIN, GpuShare, Packing
 
 GIB = 2**30
 
@@ -56,3 +56,26 @@ def test_without_a_gpu_one_trial_per_core() -> None:
     assert packing.place({"cpu": 1}) == "cpu" and packing.place({"cpu": 2}) is None
     packing.out_of_memory("cpu", running_there=2)
     assert packing.total() == 1
+
+
+def test_ray_trials_take_a_whole_gpu_until_measured_then_the_share_their_peak_needs() -> None:
+    share = GpuShare()
+    assert share.fraction == 1.0
+    share.measured(peak_bytes=0, gpu_bytes=0)  # a trial on a CPU says nothing about GPUs
+    assert share.fraction == 1.0
+    share.measured(peak_bytes=4 * GIB, gpu_bytes=80 * GIB)
+    assert share.trials_per_gpu() == int(80 // (4 * (1 + MEMORY_MARGIN))) == 16 and share.fraction == 1 / 16
+    share.measured(peak_bytes=10 * GIB, gpu_bytes=40 * GIB)  # the largest peak and the smallest GPU count
+    assert share.trials_per_gpu() == 3
+
+
+def test_ray_out_of_memory_lowers_the_share_once_per_event_and_alone_is_a_failure() -> None:
+    share = GpuShare()
+    share.measured(peak_bytes=8 * GIB, gpu_bytes=80 * GIB)
+    assert share.trials_per_gpu() == 8
+    assert share.out_of_memory() is True and share.trials_per_gpu() == 7 and share.fraction == 1 / 7
+    share.measured(peak_bytes=1 * GIB, gpu_bytes=80 * GIB)  # a smaller peak never lifts the ceiling
+    assert share.trials_per_gpu() == 7
+    alone = GpuShare()
+    alone.measured(peak_bytes=50 * GIB, gpu_bytes=80 * GIB)
+    assert alone.out_of_memory() is False and alone.fraction == 1.0

@@ -78,6 +78,22 @@ def test_trials_train_in_parallel_on_a_local_cluster(trec, glove, tmp_path, loca
     assert len(executor._shared) == 1  # GloVe went into the object store once for all four trials
 
 
+def test_fractional_gpu_requests_pack_trials_on_a_gpu_and_auto_gives_each_a_whole_gpu_until_measured(
+    trec, glove, tmp_path, local_ray
+) -> None:
+    ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)  # one GPU as Ray counts it
+    timeline, halves = Timeline(), RayExecutor(resources_per_trial={"cpu": 1, "gpu": 0.5})
+    space = _space(glove, ["SGD", "AdamW"])
+    Orchestrator(trec, tmp_path / "halves", space, GridSearch(), callbacks=[timeline], executor=halves).optimize()
+    assert halves.max_concurrent_trials == 2 and timeline.most_at_once() == 2  # two trials share the GPU
+
+    timeline, auto = Timeline(), RayExecutor()  # "auto"
+    result = Orchestrator(trec, tmp_path / "auto", space, GridSearch(), callbacks=[timeline], executor=auto).optimize()
+    assert [t.state.value for t in result.trials] == ["completed"] * 4
+    assert auto.gpu_share is not None and auto.gpu_share.fraction == 1.0  # these trials ran on the CPU: unmeasured
+    assert auto.max_concurrent_trials == 1 and timeline.most_at_once() == 1
+
+
 def test_a_private_cluster_is_shut_down_however_often_it_was_connected_and_a_joined_one_is_left_up(local_ray) -> None:
     executor = RayExecutor(num_cpus=1)
     executor.connect()

@@ -69,3 +69,39 @@ class Packing:
             return False
         self.lowered[device] = running_there - 1
         return True
+
+
+@dataclass
+class GpuShare:
+    """For Ray's "auto": the share of one GPU a trial requests, so that Ray packs trials on every node's GPUs
+    as the local executor does. Until a trial has reported its peak, each trial takes a whole GPU."""
+
+    gpu_bytes: int = 0  # the memory of the smallest GPU a trial reported from
+    peak_bytes: int = 0  # the largest peak GPU memory a trial has reported
+    ceiling: Optional[int] = None  # trials per GPU at most, after an out-of-memory
+
+    def trials_per_gpu(self) -> int:
+        if self.peak_bytes <= 0 or self.gpu_bytes <= 0:
+            return 1
+        fits = int(self.gpu_bytes // (self.peak_bytes * (1 + MEMORY_MARGIN)))
+        return max(1, min(fits, self.ceiling or fits))
+
+    @property
+    def fraction(self) -> float:
+        """What one trial requests of a GPU (``num_gpus``)."""
+        return 1 / self.trials_per_gpu()
+
+    def measured(self, peak_bytes: int, gpu_bytes: int) -> None:
+        """A trial reported its peak GPU memory and the memory of the GPU it ran on (0, 0 on a CPU)."""
+        if peak_bytes > 0 and gpu_bytes > 0:
+            self.peak_bytes = max(self.peak_bytes, peak_bytes)
+            self.gpu_bytes = min(self.gpu_bytes or gpu_bytes, gpu_bytes)
+
+    def out_of_memory(self) -> bool:
+        """A trial ran out of GPU memory; True when it shared its GPU (so one trial fewer per GPU from now on,
+        and the trial is worth running again)."""
+        sharing = self.trials_per_gpu()
+        if sharing <= 1:
+            return False
+        self.ceiling = sharing - 1
+        return True

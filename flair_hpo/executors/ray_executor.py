@@ -14,17 +14,19 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob, execute
+from flair_hpo.executors.devices import is_out_of_memory
+from flair_hpo.executors.packing import GpuShare
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
 from flair_hpo.optional import require
-from flair_hpo.storage.records import RunRecord
+from flair_hpo.storage.records import RunRecord, State
 
 if TYPE_CHECKING:
     from flair_hpo.search.settings import StudySettings
@@ -34,6 +36,7 @@ log = logging.getLogger("flair_hpo")
 OBJECT_STORE_BYTES = 512 * 1024**2
 CONNECT_SECONDS = 5.0
 _RESOURCE_NAMES = {"cpu", "gpu"}
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,39 @@ def _restore(value: Any, setup: _WorkerSetup) -> Any:
     return value
 
 
-def _run_trial(setup: _WorkerSetup, job: TrialJob, early_stopping: Any) -> list[RunRecord]:
+@dataclass
+class _Result:
+    """What a remote task returns: the trial's run records, and its peak GPU memory and that GPU's memory."""
+
+    records: list[RunRecord]
+    peak_gpu_bytes: int = 0
+    gpu_bytes: int = 0
+
+
+def _run_trial(setup: _WorkerSetup, job: TrialJob, early_stopping: Any) -> _Result:
     """The body of the remote task."""
+    import flair
     import ray
+
+    from flair_hpo.training.plugins import UsageReporter
 
     runner = _worker_runner(setup)
     job.config = {key: _restore(value, setup) for key, value in job.config.items()}
-    return execute(runner, job, early_stopping, node=ray.get_runtime_context().get_node_id())
+    on_gpu = flair.device.type == "cuda"
+    if on_gpu and torch.cuda.is_initialized():
+        torch.cuda.reset_peak_memory_stats(flair.device)
+    peaks = [0]
+    records = execute(
+        runner,
+        job,
+        early_stopping,
+        node=ray.get_runtime_context().get_node_id(),
+        plugins=lambda: [UsageReporter(flair.device, lambda peak, cores: peaks.append(peak))],
+    )
+    gpu_bytes = int(torch.cuda.mem_get_info(flair.device)[1]) if on_gpu else 0
+    if on_gpu:  # the next trial's peak counts its own memory, not this one's cache
+        torch.cuda.empty_cache()
+    return _Result(records, max(peaks), gpu_bytes)
 
 
 def _check_answers(address: str) -> None:
@@ -109,21 +138,33 @@ class RayExecutor(Executor):
 
     ``address``: None starts a private local cluster; ``"auto"`` joins the cluster started on this machine
     with ``ray start``; ``"host:port"`` joins that cluster. ``resources_per_trial``: Ray resources one trial
-    holds, e.g. ``{"cpu": 1, "gpu": 1}`` (one trial per GPU on a multi-GPU machine).
+    holds, e.g. ``{"cpu": 1, "gpu": 0.25}`` (four trials per GPU), or ``"auto"`` (the default): one core,
+    and on a cluster with GPUs a whole GPU until a trial has reported its peak GPU memory, then the share of
+    a GPU that peak needs with a margin (:class:`.packing.GpuShare`), so Ray packs trials on every node's
+    GPUs; a trial that runs out of GPU memory beside others is run again, with one trial fewer per GPU.
     ``max_concurrent_trials``: default, as many as the cluster's resources allow.
     """
 
     def __init__(
         self,
         address: Optional[str] = None,
-        resources_per_trial: Optional[dict[str, float]] = None,
+        resources_per_trial: Union[dict[str, float], str, None] = AUTO,
         max_concurrent_trials: Optional[int] = None,
         trial_retries: int = 2,
         trial_timeout: Optional[float] = None,
         num_cpus: Optional[int] = None,
     ) -> None:
         self.ray = require("ray", extra="ray")
-        resources = dict(resources_per_trial or {"cpu": 1})
+        if isinstance(resources_per_trial, str) and resources_per_trial != AUTO:
+            raise ConfigurationError(
+                f"resources_per_trial must be {AUTO!r} or Ray resources such as {{'cpu': 1, 'gpu': 0.25}}, "
+                f"but got {resources_per_trial!r}."
+            )
+        self.gpu_share: Optional[GpuShare] = None  # with "auto" on a cluster with GPUs
+        self.auto = resources_per_trial in (None, AUTO)
+        resources = (
+            {"cpu": 1.0} if self.auto or not isinstance(resources_per_trial, dict) else dict(resources_per_trial)
+        )
         unknown = sorted(set(resources) - _RESOURCE_NAMES)
         if unknown:
             raise ConfigurationError(
@@ -143,7 +184,8 @@ class RayExecutor(Executor):
         self.trial_retries = trial_retries
         self.trial_timeout = trial_timeout
         self.num_cpus = num_cpus
-        self._running: dict[Any, tuple[int, float]] = {}  # task reference -> (trial number, start time)
+        self._running: dict[Any, tuple[TrialJob, float]] = {}  # task reference -> (trial job, start time)
+        self._early_stopping: Any = None
         self._owns_cluster = False
 
     # -- the cluster ---------------------------------------------------------------------------
@@ -174,7 +216,7 @@ class RayExecutor(Executor):
 
     def _concurrency(self) -> int:
         available = self.ray.cluster_resources()
-        fits = [int(available.get(name.upper(), 0) // amount) for name, amount in self.resources.items()]
+        fits = [int(available.get(name.upper(), 0) // amount) for name, amount in self._request().items()]
         capacity = min(fits) if fits else 1
         if capacity < 1:
             raise ConfigurationError(
@@ -183,8 +225,16 @@ class RayExecutor(Executor):
             )
         return min(capacity, self.requested_concurrency or capacity)
 
+    def _request(self) -> dict[str, float]:
+        """The resources one more trial requests."""
+        if self.gpu_share is None:
+            return self.resources
+        return {**self.resources, "gpu": self.gpu_share.fraction}
+
     def start(self, search: SearchSetup) -> None:
         self.connect()
+        if self.auto and self.ray.cluster_resources().get("GPU", 0) > 0:
+            self.gpu_share = GpuShare()
         self.max_concurrent_trials = self._concurrency()
         ray = self.ray
         self._shared_ids: dict[int, int] = {}
@@ -197,10 +247,7 @@ class RayExecutor(Executor):
             cache_memory_limit=search.embedding_cache.memory_limit if search.embedding_cache else None,
             shared=self._shared,
         )
-        options: dict[str, Any] = {"num_cpus": self.resources.get("cpu", 1), "max_retries": self.trial_retries}
-        if "gpu" in self.resources:
-            options["num_gpus"] = self.resources["gpu"]
-        self._task = ray.remote(_run_trial).options(**options)
+        self._task = ray.remote(_run_trial).options(max_retries=self.trial_retries)
         log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
 
     def share_rule(self, rule: Any) -> Any:
@@ -229,8 +276,10 @@ class RayExecutor(Executor):
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
         job.config = {key: self._share(value) for key, value in job.config.items()}
-        reference = self._task.remote(self._setup, job, early_stopping)
-        self._running[reference] = (job.number, time.monotonic())
+        request = self._request()
+        task = self._task.options(num_cpus=request.get("cpu", 1), num_gpus=request.get("gpu", 0))
+        self._running[task.remote(self._setup, job, early_stopping)] = (job, time.monotonic())
+        self._early_stopping = early_stopping
 
     def wait(self) -> list[tuple[int, Outcome]]:
         ray = self.ray
@@ -238,22 +287,44 @@ class RayExecutor(Executor):
             ready, _ = ray.wait(list(self._running), num_returns=1, timeout=1.0)
             finished: list[tuple[int, Outcome]] = []
             for reference in ready:
-                number, _ = self._running.pop(reference)
+                job, _ = self._running.pop(reference)
+                number = job.number
                 try:
-                    finished.append((number, ray.get(reference)))
+                    result: _Result = ray.get(reference)
                 except ray.exceptions.RayError as error:
                     reason = f"{type(error).__name__} after {self.trial_retries} retries: {str(error).splitlines()[0]}"
                     log.warning("trial %d could not be run: %s", number, reason)
                     finished.append((number, reason))
+                    continue
+                if not self._ran_out_of_memory_beside_others(job, result):
+                    finished.append((number, result.records))
             finished += self._cancel_overdue()
             if finished:
                 return finished
+
+    def _ran_out_of_memory_beside_others(self, job: TrialJob, result: _Result) -> bool:
+        """With "auto" on GPUs: learn from the trial's peak; a trial that ran out of GPU memory while sharing
+        its GPU is submitted again (its runs are not journalled) with one trial fewer per GPU from now on."""
+        if self.gpu_share is None:
+            return False
+        self.gpu_share.measured(result.peak_gpu_bytes, result.gpu_bytes)
+        last = result.records[-1] if result.records else None
+        oom = last is not None and last.state is State.FAILED and is_out_of_memory(last.error or "")
+        if oom and self.gpu_share.out_of_memory():
+            log.warning("trial %d ran out of GPU memory beside others: run again, %d trials per GPU from now on",
+                        job.number, self.gpu_share.trials_per_gpu())  # fmt: skip
+            self.submit(job, self._early_stopping)
+            return True
+        self.max_concurrent_trials = self._concurrency()
+        return False
 
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
         if self.trial_timeout is None:
             return []
         overdue = [
-            (ref, n) for ref, (n, started) in self._running.items() if time.monotonic() - started > self.trial_timeout
+            (ref, job.number)
+            for ref, (job, started) in self._running.items()
+            if time.monotonic() - started > self.trial_timeout
         ]
         for reference, number in overdue:
             self.ray.cancel(reference, force=True)
