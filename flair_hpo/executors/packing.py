@@ -1,4 +1,5 @@
-"""How many trials run at once, and on which device, for ``max_concurrent_trials="auto"``.
+"""How many trials run at once, and on which device, for ``max_concurrent_trials="auto"`` (the local
+executor, :class:`Packing`) and for ``resources_per_trial="auto"`` (Ray, :class:`GpuShare`).
 
 On GPUs: the first trial runs alone until it has reported its peak GPU memory; then each GPU takes as many
 trials as its free memory holds at the largest peak seen so far plus a margin, and no more trials run than

@@ -137,8 +137,8 @@ def autotune(
     metric: str = "f1",
     predictions: Optional[int] = None,
     duration: Union[str, float] = "5m",
-    strategy: str = "tpe",
-    early_stopping: str = "none",
+    strategy: str = "optuna",
+    early_stopping: str = "asha",
     seed: int = 0,
     output: Union[str, Path] = "autotune",
     search_space: Union[TaskSearchSpace, str, Path, None] = None,
@@ -154,7 +154,8 @@ def autotune(
     label_column: Union[str, int, None] = None,
     progress: Optional[TextIO] = None,
 ) -> AutotuneResult:
-    """Search for ``duration`` (default 5 minutes) and save the best model; ``train_with_dev`` then trains the
+    """Search for ``duration`` (default 5 minutes) with ``strategy`` (default Optuna's multivariate TPE) and
+    ``early_stopping`` (default asynchronous successive halving), and save the best model; ``train_with_dev`` then trains the
     best configuration once more on train+dev. Everything is checked, and what was loaded is printed to
     ``progress`` (default standard error), before any training starts.
 

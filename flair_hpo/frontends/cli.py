@@ -84,11 +84,17 @@ def main(verbose: bool) -> None:
     help="multi-label data: score each sentence's top K labels, as fastText (default: flair's 0.5 threshold)",
 )
 @click.option("--duration", default="5m", show_default=True, help=DURATION_HELP)
-@click.option("--strategy", type=click.Choice(STRATEGIES.names()), default="tpe", show_default=True)
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGIES.names()),
+    default="optuna",
+    show_default=True,
+    help="optuna: Optuna's multivariate TPE; tpe: hyperopt's",
+)
 @click.option(
     "--early-stopping",
     type=click.Choice(rule_names()),
-    default="none",
+    default="asha",
     show_default=True,
     help="stop unpromising trials after an epoch (grace period 1 epoch; reduction factor 3)",
 )

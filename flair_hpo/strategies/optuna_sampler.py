@@ -1,4 +1,4 @@
-"""A strategy backed by one of Optuna's samplers (optional extra: ``pip install 'flair-hpo[optuna]'``).
+"""A strategy backed by one of Optuna's samplers (Optuna is imported only when the strategy is used).
 
 The default is Optuna's multivariate TPE: one density over all parameters instead of one per parameter
 (hyperopt's TPE), grouped by the space's conditions, with trials still running counted as bad results
