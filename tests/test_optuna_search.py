@@ -6,10 +6,12 @@ import sys
 
 import pytest
 
-from flair_hpo.errors import ConfigurationError
-from flair_hpo.space import Categorical, Float, Normal, Space
-from flair_hpo.strategies import OptunaSearch, TPESearch
-from flair_hpo.testing.strategy_contract import continuous_space, run
+pytest.register_assert_rewrite("flair_hpo.testing.strategy_contract")  # before the import: readable failures
+
+from flair_hpo.errors import ConfigurationError  # noqa: E402
+from flair_hpo.space import Categorical, Float, Normal, Space  # noqa: E402
+from flair_hpo.strategies import OptunaSearch, TPESearch  # noqa: E402
+from flair_hpo.testing.strategy_contract import continuous_space, run  # noqa: E402
 
 optuna = pytest.importorskip("optuna")
 

@@ -247,7 +247,7 @@ class RayExecutor(Executor):
             cache_memory_limit=search.embedding_cache.memory_limit if search.embedding_cache else None,
             shared=self._shared,
         )
-        self._task = ray.remote(_run_trial).options(max_retries=self.trial_retries)
+        self._task = ray.remote(_run_trial)
         log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
 
     def share_rule(self, rule: Any) -> Any:
@@ -277,7 +277,9 @@ class RayExecutor(Executor):
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
         job.config = {key: self._share(value) for key, value in job.config.items()}
         request = self._request()
-        task = self._task.options(num_cpus=request.get("cpu", 1), num_gpus=request.get("gpu", 0))
+        task = self._task.options(
+            num_cpus=request.get("cpu", 1), num_gpus=request.get("gpu", 0), max_retries=self.trial_retries
+        )
         self._running[task.remote(self._setup, job, early_stopping)] = (job, time.monotonic())
         self._early_stopping = early_stopping
 
