@@ -26,6 +26,8 @@ def _finished(base_path: Path) -> dict[int, tuple]:
     journal = Journal(base_path / JOURNAL_NAME, read_only=True)
     try:
         return {t.number: (t.point, t.score) for t in journal.trials() if t.state.finished}
+    except sqlite3.OperationalError:  # killed after creating the file, before its tables: nothing finished yet
+        return {}
     finally:
         journal.close()
 
