@@ -1,21 +1,6 @@
 """The strategies under the import path of flair's tuning tutorial; they live in :mod:`flair_hpo.strategies`."""
 
-from flair_hpo.strategies import (
-    EvolutionarySearch,
-    GridSearch,
-    OptunaSearch,
-    RandomSearch,
-    SearchStrategy,
-    Suggestion,
-    TPESearch,
-)
+from flair_hpo import strategies
+from flair_hpo.strategies import *  # noqa: F403
 
-__all__ = [
-    "EvolutionarySearch",
-    "GridSearch",
-    "OptunaSearch",
-    "RandomSearch",
-    "SearchStrategy",
-    "Suggestion",
-    "TPESearch",
-]
+__all__ = [name for name in strategies.__all__ if name != "STRATEGIES"]

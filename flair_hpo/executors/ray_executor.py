@@ -12,24 +12,23 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 import torch
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
-from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob, execute
+from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import is_out_of_memory
 from flair_hpo.executors.packing import GpuShare
+from flair_hpo.executors.ray_worker import Shared, TrialResult, WorkerSetup, run_trial
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
 from flair_hpo.optional import require
-from flair_hpo.storage.records import RunRecord, State
+from flair_hpo.storage.records import State
 
 if TYPE_CHECKING:
-    from flair_hpo.search.settings import StudySettings
+    pass
 
 log = logging.getLogger("flair_hpo")
 
@@ -37,89 +36,6 @@ OBJECT_STORE_BYTES = 512 * 1024**2
 CONNECT_SECONDS = 5.0
 _RESOURCE_NAMES = {"cpu", "gpu"}
 AUTO = "auto"
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """Stands in a configuration for an object put into Ray's object store once."""
-
-    index: int
-
-
-@dataclass(frozen=True)
-class _WorkerSetup:
-    corpus: list[Any]  # [ObjectRef]: nested, so Ray hands the reference, not a fresh copy, to each task
-    settings: StudySettings
-    quiet: bool
-    cache_folder: Optional[Path]
-    cache_memory_limit: Optional[int]
-    shared: list[Any]  # [ObjectRef] of the shared embedding objects
-
-
-_worker_state: dict[str, Any] = {}  # per worker process: the runner and the shared objects it has read
-
-
-def _worker_runner(setup: _WorkerSetup) -> Any:
-    import ray
-
-    from flair_hpo.training.embedding_cache import EmbeddingCache
-    from flair_hpo.training.runner import TrialRunner
-
-    key = setup.corpus[0].hex()
-    if _worker_state.get("key") != key:
-        corpus = corpus_pickling.loads(ray.get(setup.corpus[0]))
-        cache = EmbeddingCache(setup.cache_folder, setup.cache_memory_limit) if setup.cache_folder else None
-        _worker_state.clear()
-        _worker_state.update(key=key, runner=TrialRunner(corpus, setup.settings, setup.quiet, cache), shared={})
-    return _worker_state["runner"]
-
-
-def _restore(value: Any, setup: _WorkerSetup) -> Any:
-    import ray
-
-    if isinstance(value, _Shared):
-        shared = _worker_state["shared"]
-        if value.index not in shared:
-            shared[value.index] = ray.get(setup.shared[value.index])
-        return shared[value.index]
-    if isinstance(value, list):
-        return [_restore(item, setup) for item in value]
-    return value
-
-
-@dataclass
-class _Result:
-    """What a remote task returns: the trial's run records, and its peak GPU memory and that GPU's memory."""
-
-    records: list[RunRecord]
-    peak_gpu_bytes: int = 0
-    gpu_bytes: int = 0
-
-
-def _run_trial(setup: _WorkerSetup, job: TrialJob, early_stopping: Any) -> _Result:
-    """The body of the remote task."""
-    import flair
-    import ray
-
-    from flair_hpo.training.plugins import UsageReporter
-
-    runner = _worker_runner(setup)
-    job.config = {key: _restore(value, setup) for key, value in job.config.items()}
-    on_gpu = flair.device.type == "cuda"
-    if on_gpu and torch.cuda.is_initialized():
-        torch.cuda.reset_peak_memory_stats(flair.device)
-    peaks = [0]
-    records = execute(
-        runner,
-        job,
-        early_stopping,
-        node=ray.get_runtime_context().get_node_id(),
-        plugins=lambda: [UsageReporter(flair.device, lambda peak, cores: peaks.append(peak))],
-    )
-    gpu_bytes = int(torch.cuda.mem_get_info(flair.device)[1]) if on_gpu else 0
-    if on_gpu:  # the next trial's peak counts its own memory, not this one's cache
-        torch.cuda.empty_cache()
-    return _Result(records, max(peaks), gpu_bytes)
 
 
 def _check_answers(address: str) -> None:
@@ -239,7 +155,7 @@ class RayExecutor(Executor):
         ray = self.ray
         self._shared_ids: dict[int, int] = {}
         self._shared: list[Any] = []
-        self._setup = _WorkerSetup(
+        self._setup = WorkerSetup(
             corpus=[ray.put(corpus_pickling.dumps(search.corpus))],
             settings=search.settings,
             quiet=search.quiet,
@@ -247,7 +163,7 @@ class RayExecutor(Executor):
             cache_memory_limit=search.embedding_cache.memory_limit if search.embedding_cache else None,
             shared=self._shared,
         )
-        self._task = ray.remote(_run_trial)
+        self._task = ray.remote(run_trial)
         log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
 
     def share_rule(self, rule: Any) -> Any:
@@ -266,7 +182,7 @@ class RayExecutor(Executor):
             if id(value) not in self._shared_ids:
                 self._shared_ids[id(value)] = len(self._shared)
                 self._shared.append(self._put(value))
-            return _Shared(self._shared_ids[id(value)])
+            return Shared(self._shared_ids[id(value)])
         return value
 
     def _put(self, module: torch.nn.Module) -> Any:
@@ -292,7 +208,7 @@ class RayExecutor(Executor):
                 job, _ = self._running.pop(reference)
                 number = job.number
                 try:
-                    result: _Result = ray.get(reference)
+                    result: TrialResult = ray.get(reference)
                 except ray.exceptions.RayError as error:
                     reason = f"{type(error).__name__} after {self.trial_retries} retries: {str(error).splitlines()[0]}"
                     log.warning("trial %d could not be run: %s", number, reason)
@@ -304,7 +220,7 @@ class RayExecutor(Executor):
             if finished:
                 return finished
 
-    def _ran_out_of_memory_beside_others(self, job: TrialJob, result: _Result) -> bool:
+    def _ran_out_of_memory_beside_others(self, job: TrialJob, result: TrialResult) -> bool:
         """With "auto" on GPUs: learn from the trial's peak; a trial that ran out of GPU memory while sharing
         its GPU is submitted again (its runs are not journalled) with one trial fewer per GPU from now on."""
         if self.gpu_share is None:
