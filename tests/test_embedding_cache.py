@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 from flair.data import Sentence
 from flair.embeddings import DocumentRNNEmbeddings, TransformerDocumentEmbeddings
@@ -137,6 +138,49 @@ def test_an_unreadable_cache_file_is_computed_again(trec, glove, tmp_path) -> No
     cache = EmbeddingCache(folder)
     _losses_and_scores(trec, _pool(glove), tmp_path / "b", cache)
     assert cache.loaded == [] and len(cache.computed) == 1
+
+
+def test_two_trials_that_write_the_same_table_at_once_both_succeed(trec, glove, tmp_path, monkeypatch) -> None:
+    """Parallel trials on a fresh search compute the same table together; one's renames must not take the other's
+    files away. Here a second writer writes the whole table between the first one's writing and renaming."""
+    import flair_hpo.training.embedding_cache as module
+
+    save, rename, interleaved = EmbeddingCache._save, module.os.replace, []
+
+    def save_beside_another(files, partial, vectors, offsets, per_token, description, in_memory) -> None:
+        def another_writes_first(source, target) -> None:
+            if not interleaved:
+                interleaved.append(target)
+                monkeypatch.setattr(module.os, "replace", rename)
+                save(files, None, np.array(vectors), offsets, per_token, description, True)
+            rename(source, target)
+
+        monkeypatch.setattr(module.os, "replace", another_writes_first)
+        save(files, partial, vectors, offsets, per_token, description, in_memory)
+
+    monkeypatch.setattr(EmbeddingCache, "_save", staticmethod(save_beside_another))
+    folder = tmp_path / "cache"
+    first = EmbeddingCache(folder)
+    _losses_and_scores(trec, _pool(glove), tmp_path / "first", first)
+    monkeypatch.undo()
+    assert len(first.computed) == 1 and len(interleaved) == 1
+    assert [path.name for path in folder.iterdir() if "partial" in path.name] == []
+    reread = EmbeddingCache(folder)
+    _losses_and_scores(trec, _pool(glove), tmp_path / "reread", reread)
+    assert reread.computed == [] and len(reread.loaded) == 1
+
+
+def test_a_table_that_cannot_be_written_is_served_from_memory(trec, glove, tmp_path, monkeypatch) -> None:
+    import flair_hpo.training.embedding_cache as module
+
+    def disk_full(*arguments, **options) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module.np, "save", disk_full)
+    cache = EmbeddingCache(tmp_path / "cache")
+    _losses_and_scores(trec, _pool(glove), tmp_path / "run", cache)  # completes
+    assert len(cache.computed) == 1 and cache.tables_in_memory() == 1
+    assert not list((tmp_path / "cache").glob("*.json"))
 
 
 def test_sentences_outside_the_corpus_are_embedded_by_flair(trec, glove, tmp_path) -> None:

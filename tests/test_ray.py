@@ -190,7 +190,7 @@ def test_trials_run_on_both_nodes_of_a_two_node_cluster(flair_cache, tmp_path, t
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "concurrent 2" in finished.stdout
     trials = Journal(tmp_path / "search" / "journal.sqlite", read_only=True).trials()
-    assert [t.state.value for t in trials] == ["completed"] * 6
+    assert [t.state.value for t in trials] == ["completed"] * 6, [t.error for t in trials]
     assert {run.node for trial in trials for run in trial.runs} == {node["NodeID"] for node in _nodes(two_nodes)}
 
 

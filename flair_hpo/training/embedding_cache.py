@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ def default_memory_limit() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
     except (ValueError, OSError, AttributeError):
         return 4 * 1024**3
+
+
+def _private(final: Path, suffix: str) -> Path:
+    """A file name of this writer alone, beside ``final``, to be renamed onto it when complete."""
+    return final.with_suffix(f".{os.getpid()}-{uuid.uuid4().hex[:8]}.partial{suffix}")
 
 
 @dataclass
@@ -192,7 +198,7 @@ class EmbeddingCache:
             return None
         description = describe_embeddings(embeddings)
         log.info("computing %s for %d distinct sentences once for the whole search", description, len(offsets))
-        partial = files[0].with_suffix(".partial.npy") if files else None
+        partial = _private(files[0], ".npy") if files else None
         if in_memory:
             vectors: np.ndarray = np.empty(shape, dtype=np.float32)
         else:
@@ -201,9 +207,15 @@ class EmbeddingCache:
             vectors = np.lib.format.open_memmap(partial, mode="w+", dtype=np.float32, shape=shape)
         self._fill(embeddings, keys.unique, offsets, vectors, per_token)
         if files is not None:
-            self._save(files, partial, vectors, offsets, per_token, description, in_memory)
-            if not in_memory:
-                vectors = np.load(files[0], mmap_mode="r", allow_pickle=False)
+            try:
+                self._save(files, partial, vectors, offsets, per_token, description, in_memory)
+            except OSError as error:  # a full disk costs a later search the table, never this trial
+                log.warning(
+                    "embedding cache %s could not be written (%s); serving it from this process", files[0], error
+                )
+            else:
+                if not in_memory:
+                    vectors = np.load(files[0], mmap_mode="r", allow_pickle=False)
         self.computed.append(description)
         table_vectors: Union[np.ndarray, torch.Tensor] = torch.from_numpy(vectors) if in_memory else vectors
         return _Table(table_vectors, offsets, per_token)
@@ -244,11 +256,12 @@ class EmbeddingCache:
         description: str,
         in_memory: bool,
     ) -> None:
-        """Write the table and then its index, each atomically: a crash leaves no half-written table behind."""
+        """Write the table and then its index, each atomically: a crash leaves no half-written table behind, and
+        trials in parallel that compute the same table each write their own files (the last rename wins)."""
         array_file, index_file = files
         array_file.parent.mkdir(parents=True, exist_ok=True)
         if in_memory:
-            partial = array_file.with_suffix(".partial.npy")
+            partial = _private(array_file, ".npy")
             np.save(partial, vectors, allow_pickle=False)
         else:
             vectors.flush()  # type: ignore[attr-defined]
@@ -260,7 +273,7 @@ class EmbeddingCache:
             "rows": int(vectors.shape[0]),
             "offsets": [[key, start, count] for key, (start, count) in offsets.items()],
         }
-        temporary = index_file.with_suffix(".partial.json")
+        temporary = _private(index_file, ".json")
         temporary.write_text(json.dumps(index), encoding="utf-8")
         os.replace(temporary, index_file)
 
