@@ -5,8 +5,8 @@ The Optuna study is written one of two ways (``--objective``):
   which leaves a trainable document RNN's stored dev embeddings stale, so its dev scores come out low; and
   ``TPESampler(seed)`` with ``MedianPruner``.
 - ``correct``: as an expert flair user writes it. It uses storage mode ``'none'`` where the document
-  embeddings train (a stored embedding would go stale) and ``'cpu'`` for frozen MiniLM (``--space minilm``:
-  each dev and training sentence is embedded once per trial, not every epoch), embeddings cleared between
+  embeddings train (a stored embedding would go stale) and ``'cpu'`` for frozen MiniLM (``--space minilm``)
+  and the tagger's GloVe (each dev and training sentence is embedded once per trial, not every epoch), embeddings cleared between
   trials, Optuna's default sampler (seeded) and the pruner given by ``--pruner``.
 
 Both tools search the same space with the same maximum of epochs per training, on the same corpus:
@@ -132,9 +132,10 @@ def run_flair_hpo(
     return trials
 
 
-def correct_storage_mode(space: str) -> str:
-    """Frozen embeddings can be stored between epochs; trainable ones must be computed anew."""
-    return "cpu" if space == "minilm" else "none"
+def correct_storage_mode(dataset: str, space: str) -> str:
+    """Frozen embeddings can be stored between epochs (frozen MiniLM, the tagger's GloVe); a trainable document
+    RNN's must be computed anew."""
+    return "cpu" if dataset == "wnut" or space == "minilm" else "none"
 
 
 def run_optuna(
@@ -207,7 +208,7 @@ def run_optuna(
             max_epochs=MAX_EPOCHS,
             optimizer=optimizer,
             plugins=[pruning],
-            **({"embeddings_storage_mode": correct_storage_mode(args.space)} if args.objective == "correct" else {}),
+            **({"embeddings_storage_mode": correct_storage_mode(dataset, args.space)} if args.objective == "correct" else {}),
         )
         trial.set_user_attr("test", result["test_score"])
         return statistics.fmean(pruning.scores[-3:])

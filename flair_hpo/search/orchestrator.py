@@ -9,7 +9,6 @@ trials ran at once (see :mod:`flair_hpo.search.study`).
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,31 +23,17 @@ from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
-from flair_hpo.search.settings import StudySettings
+from flair_hpo.search.preparation import fingerprint, prepare_search
+from flair_hpo.search.stop_reasons import stop_reason, time_is_up
 from flair_hpo.search.study import open_journal, replay
-from flair_hpo.space import Space
-from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use, prepare_base_path
+from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use
 from flair_hpo.strategies import SearchStrategy, Suggestion
 from flair_hpo.tasks import TaskSearchSpace
-from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
-from flair_hpo.training.model_size import check_space_fits
 
 log = logging.getLogger("flair_hpo")
 
 LOG_NAME = "search.log"
-SAME_FAILURES_TO_STOP = 3
-
-
-def _same_failure(finished: list[TrialRecord]) -> Optional[str]:
-    """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
-    same way (numbers aside): another configuration would only fail again and burn the budget."""
-    if len(finished) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in finished):
-        return None
-    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in finished}
-    if len(reasons) > 1:
-        return None
-    return f"every trial so far ({len(finished)}) failed the same way: {finished[-1].error_summary}"
 
 
 class Orchestrator:
@@ -101,56 +86,22 @@ class Orchestrator:
         self._rule: Any = None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
 
-    # -- preparation: everything that can be wrong is found here --------------------------------
-
-    def _prepare(self) -> tuple[Space, StudySettings]:
-        space = self.search_space.to_space()
-        settings = self.search_space.to_settings()
-        if self.strategy._space is None or self.strategy.space.describe() != space.describe():
-            self.strategy.make_configurations(space)
-        if settings.budgets.generations is not None and not self.strategy.counts_generations:
-            raise ConfigurationError(
-                f"a GENERATIONS budget needs a generational strategy (EvolutionarySearch), not {self.strategy.name}; use RUNS or TIME_IN_H."
-            )
-        if settings.budgets.is_unlimited() and space.grid_size() is None:
-            raise ConfigurationError(
-                "the search has no budget and a continuous space, so it would never end: add_budget(Budget.RUNS, n) or a time budget."
-            )
-        if self.early_stopping is not None:
-            self.early_stopping.bind(settings.max_epochs)
-        settings.label_type = resolve_label_type(self.corpus, settings.label_type)
-        check_space_fits(self.search_space, settings.max_model_bytes)
-        self.executor.connect()
-        prepare_base_path(self.base_path)
-        ensure_dev_split(self.corpus, self.strategy.seed)
-        return space, settings
-
-    def _fingerprint(self, space: Space, settings: StudySettings) -> dict[str, Any]:
-        """What a journal must agree on to be resumed by this search."""
-        return {
-            "task": settings.task.name,
-            "label_type": settings.label_type,
-            "space": space.describe(),
-            "strategy": self.strategy.name,
-            "objective": settings.objective.label,
-            "objective_spec": settings.objective.to_json(),
-            "max_epochs": settings.max_epochs,
-            "training_runs": settings.training_runs,
-            "early_stopping": self.early_stopping.describe() if self.early_stopping else None,
-        }
-
     # -- the loop ------------------------------------------------------------------------------
 
     def optimize(self) -> SearchResult:
         """Search until a budget is used up or the strategy is exhausted; returns every trial and the best."""
-        space, settings = self._prepare()
+        space, settings = prepare_search(
+            self.corpus, self.base_path, self.search_space, self.strategy, self.early_stopping, self.executor
+        )
         started = time.monotonic()
         deadline = started + settings.budgets.seconds if settings.budgets.seconds is not None else None
         search_deadline = deadline
         if deadline is not None and settings.budgets.seconds is not None and self.final_selection is not None:
             search_deadline = deadline - self.final_selection.budget_share * settings.budgets.seconds
         with exclusive_use(self.base_path):
-            journal = open_journal(self.base_path, self._fingerprint(space, settings), self.strategy)
+            journal = open_journal(
+                self.base_path, fingerprint(space, settings, self.strategy, self.early_stopping), self.strategy
+            )
             self._space, self._settings, self._journal = space, settings, journal
             handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -195,10 +146,10 @@ class Orchestrator:
         while True:
             while reason is None and len(running) < self.executor.max_concurrent_trials:
                 if waiting:
-                    reason = self._time_is_up(deadline)
+                    reason = time_is_up(deadline)
                     trial = self._restart_trial(waiting.pop(0)) if reason is None else None
                 else:
-                    reason = self._stop_reason(finished, deadline, running=len(running))
+                    reason = stop_reason(self._settings, self.strategy, finished, deadline, running=len(running))
                     trial = self._ask(running) if reason is None else None
                     if reason is None and trial is None:
                         reason = "the strategy has proposed every configuration"
@@ -220,23 +171,6 @@ class Orchestrator:
                 for callback in self.callbacks:
                     callback.on_trial_end(trial, best)
         log.info("search ended: %s", reason)
-
-    @staticmethod
-    def _time_is_up(deadline: Optional[float]) -> Optional[str]:
-        return "the time budget ran out" if deadline is not None and time.monotonic() >= deadline else None
-
-    def _stop_reason(self, finished: list[TrialRecord], deadline: Optional[float], running: int = 0) -> Optional[str]:
-        budgets = self._settings.budgets
-        if budgets.trials is not None and len(finished) + running >= budgets.trials:
-            return f"{budgets.trials} runs done"
-        if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
-            return f"{budgets.epochs} epochs trained"
-        if budgets.generations is not None and self.strategy.generations_completed >= budgets.generations:
-            return f"{budgets.generations} generations done"
-        failure = _same_failure(finished)
-        if failure is not None:
-            log.warning("search stopped: %s", failure)
-        return self._time_is_up(deadline) or failure
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
         """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
@@ -301,7 +235,7 @@ class Orchestrator:
     def _select_by_seeds(self, selection: FinalSelection, deadline: Optional[float]) -> None:
         """Train the best configurations again with further seeds until the best few all have their runs."""
         objective, tried = self._settings.objective, set[int]()
-        while self._time_is_up(deadline) is None:
+        while time_is_up(deadline) is None:
             candidates = selection.next_candidates(self._journal.trials(), objective, tried)
             if not candidates:
                 break

@@ -1,0 +1,67 @@
+"""Everything a search checks before its first training, and what a journal must agree on to be resumed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from flair.data import Corpus
+
+from flair_hpo.early_stopping import EarlyStopping
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.executors.base import Executor
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.space import Space
+from flair_hpo.storage import prepare_base_path
+from flair_hpo.strategies import SearchStrategy
+from flair_hpo.tasks import TaskSearchSpace
+from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
+from flair_hpo.training.model_size import check_space_fits
+
+
+def prepare_search(
+    corpus: Corpus[Any],
+    base_path: Path,
+    search_space: TaskSearchSpace,
+    strategy: SearchStrategy,
+    early_stopping: Optional[EarlyStopping],
+    executor: Executor,
+) -> tuple[Space, StudySettings]:
+    """The space and settings of a search, once every check has passed; only then is ``base_path`` created."""
+    space = search_space.to_space()
+    settings = search_space.to_settings()
+    if strategy._space is None or strategy.space.describe() != space.describe():
+        strategy.make_configurations(space)
+    if settings.budgets.generations is not None and not strategy.counts_generations:
+        raise ConfigurationError(
+            f"a GENERATIONS budget needs a generational strategy (EvolutionarySearch), not {strategy.name}; use RUNS or TIME_IN_H."
+        )
+    if settings.budgets.is_unlimited() and space.grid_size() is None:
+        raise ConfigurationError(
+            "the search has no budget and a continuous space, so it would never end: add_budget(Budget.RUNS, n) or a time budget."
+        )
+    if early_stopping is not None:
+        early_stopping.bind(settings.max_epochs)
+    settings.label_type = resolve_label_type(corpus, settings.label_type)
+    check_space_fits(search_space, settings.max_model_bytes)
+    executor.connect()
+    prepare_base_path(base_path)
+    ensure_dev_split(corpus, strategy.seed)
+    return space, settings
+
+
+def fingerprint(
+    space: Space, settings: StudySettings, strategy: SearchStrategy, early_stopping: Optional[EarlyStopping]
+) -> dict[str, Any]:
+    """What a journal must agree on to be resumed by this search."""
+    return {
+        "task": settings.task.name,
+        "label_type": settings.label_type,
+        "space": space.describe(),
+        "strategy": strategy.name,
+        "objective": settings.objective.label,
+        "objective_spec": settings.objective.to_json(),
+        "max_epochs": settings.max_epochs,
+        "training_runs": settings.training_runs,
+        "early_stopping": early_stopping.describe() if early_stopping else None,
+    }

@@ -1,0 +1,52 @@
+"""Why a search stops asking for trials: a budget used up, or every trial failing the same way."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Optional
+
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.storage import State, TrialRecord
+from flair_hpo.strategies import SearchStrategy
+
+log = logging.getLogger("flair_hpo")
+
+SAME_FAILURES_TO_STOP = 3
+
+
+def time_is_up(deadline: Optional[float]) -> Optional[str]:
+    return "the time budget ran out" if deadline is not None and time.monotonic() >= deadline else None
+
+
+def same_failure(finished: list[TrialRecord]) -> Optional[str]:
+    """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
+    same way (numbers aside): another configuration would only fail again and burn the budget."""
+    if len(finished) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in finished):
+        return None
+    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in finished}
+    if len(reasons) > 1:
+        return None
+    return f"every trial so far ({len(finished)}) failed the same way: {finished[-1].error_summary}"
+
+
+def stop_reason(
+    settings: StudySettings,
+    strategy: SearchStrategy,
+    finished: list[TrialRecord],
+    deadline: Optional[float],
+    running: int = 0,
+) -> Optional[str]:
+    """Why no further trial should be asked for, or None."""
+    budgets = settings.budgets
+    if budgets.trials is not None and len(finished) + running >= budgets.trials:
+        return f"{budgets.trials} runs done"
+    if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
+        return f"{budgets.epochs} epochs trained"
+    if budgets.generations is not None and strategy.generations_completed >= budgets.generations:
+        return f"{budgets.generations} generations done"
+    failure = same_failure(finished)
+    if failure is not None:
+        log.warning("search stopped: %s", failure)
+    return time_is_up(deadline) or failure
