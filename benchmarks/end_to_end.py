@@ -208,7 +208,11 @@ def run_optuna(
             max_epochs=MAX_EPOCHS,
             optimizer=optimizer,
             plugins=[pruning],
-            **({"embeddings_storage_mode": correct_storage_mode(dataset, args.space)} if args.objective == "correct" else {}),
+            **(
+                {"embeddings_storage_mode": correct_storage_mode(dataset, args.space)}
+                if args.objective == "correct"
+                else {}
+            ),
         )
         trial.set_user_attr("test", result["test_score"])
         return statistics.fmean(pruning.scores[-3:])

@@ -32,7 +32,8 @@ def time_to(trials: list[dict], target: float) -> Optional[float]:
 def variant(run: dict[str, Any]) -> str:
     """The tool and how it was run: the space, and for Optuna the objective and pruner."""
     options = run.get("options", {})
-    name = f"{run['dataset']}/{options.get('space', 'mixed')} {run['tool']}"
+    space = f"/{options.get('space', 'mixed')}" if run["dataset"] == "trec" else ""  # only TREC-6 has spaces
+    name = f"{run['dataset']}{space} {run['tool']}"
     if run["tool"] == "optuna":
         return f"{name} ({options.get('objective', 'tutorial')}, {options.get('pruner', 'median')} pruner)"
     strategy = options.get("strategy", "tpe")

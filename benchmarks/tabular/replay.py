@@ -1,5 +1,8 @@
 """Replays searches on the recorded TREC-6 table: flair-hpo's strategies and early stopping against
-Optuna (TPE alone, with MedianPruner, with HyperbandPruner), hyperopt's ``fmin`` TPE, and random search.
+Optuna's default TPE alone and with each of its pruners that stops a trial by its learning curve
+(Median, Percentile, Patient, SuccessiveHalving, Hyperband), hyperopt's ``fmin`` TPE, and random search.
+Optuna's ``WilcoxonPruner`` compares per-instance scores, not epochs, and ``ThresholdPruner`` needs a bound
+chosen by hand, so neither applies to a learning curve.
 
 Each trial looks up the real learning curve of its configuration (one of the recorded seeds, drawn at
 random) and pays the recorded wall time of every epoch it trains; the simulated wall time of a search
@@ -160,13 +163,18 @@ def optuna_search(pruner_name: str) -> Callable[[Search, int], None]:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        pruners = {
-            "none": optuna.pruners.NopPruner(),
-            "median": optuna.pruners.MedianPruner(),
-            "hyperband": optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3),
+        pruners: dict[str, Callable[[], Any]] = {
+            "none": optuna.pruners.NopPruner,
+            "median": optuna.pruners.MedianPruner,
+            "percentile": lambda: optuna.pruners.PercentilePruner(25.0),
+            "patient": lambda: optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(), patience=2),
+            "successive-halving": optuna.pruners.SuccessiveHalvingPruner,
+            "hyperband": lambda: optuna.pruners.HyperbandPruner(
+                min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3
+            ),
         }
         study = optuna.create_study(
-            direction="maximize", sampler=optuna.samplers.TPESampler(seed=repetition), pruner=pruners[pruner_name]
+            direction="maximize", sampler=optuna.samplers.TPESampler(seed=repetition), pruner=pruners[pruner_name]()
         )
         while not search.over:
             trial = study.ask()
@@ -217,6 +225,9 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),
     "Optuna TPE": optuna_search("none"),
     "Optuna TPE + MedianPruner": optuna_search("median"),
+    "Optuna TPE + PercentilePruner(25)": optuna_search("percentile"),
+    "Optuna TPE + PatientPruner(Median, 2)": optuna_search("patient"),
+    "Optuna TPE + SuccessiveHalvingPruner": optuna_search("successive-halving"),
     "Optuna TPE + HyperbandPruner": optuna_search("hyperband"),
     "hyperopt fmin TPE": hyperopt_fmin,
     "random search": flair_hpo_search(lambda seed: RandomSearch(seed=seed), None),
