@@ -172,6 +172,7 @@ def test_a_time_budget_stops_the_running_trial_whose_reached_weights_are_kept(tr
     space = switching_space(glove, runs=100)
     space.add_budget(parameters.Budget.TIME_IN_S, 3)
     space.add_max_epochs_per_training_run(10_000)
+    space.add_parameter(parameters.ModelTrainer.PATIENCE, options=[10_000])  # annealing never ends it early
     result = Orchestrator(trec, tmp_path, space, search_strategies.RandomSearch(seed=0)).optimize()
     [trial] = result.trials
     assert trial.state is State.STOPPED and 0 < trial.runs[0].epochs < 10_000
