@@ -8,18 +8,24 @@ curve is written beside the JSON results, so other rules can be scored on the sa
 
     python benchmarks/fine_tuning_lr_finder.py --seeds 1 2 3 --output benchmarks/results/lr_finder
     python benchmarks/fine_tuning_lr_finder.py --summary-only   # the table again, from the saved results
+    python benchmarks/fine_tuning_lr_finder.py --rescore --tasks wnut17 --train-fraction 0.5 --epochs 3 \
+        --output benchmarks/results/lr_finder_wnut17_half   # the current rule on the saved curves, fine-tuned
+
+``--rescore`` applies today's rule to each saved curve and, where its suggestion differs from the one recorded,
+fine-tunes at it (same slice, epochs and seed) and saves the dev score as ``at_current_rule``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
 from local_data import minilm_path, use_local_data  # noqa: E402
@@ -52,16 +58,13 @@ def fine_tune(runner: Any, config: dict[str, Any], learning_rate: float, folder:
     }
 
 
-def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    import torch
-
+def runner_and_config(case: tuple[Any, Any, str], args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The trial runner of a task slice and the fine-tuning configuration every learning rate shares."""
     from flair_hpo.search.settings import StudySettings
-    from flair_hpo.trainers import ModelTrainer
     from flair_hpo.training.runner import TrialRunner
 
     corpus, task, label_type = case
     settings = StudySettings(task, label_type=label_type, max_epochs=args.epochs)
-    runner = TrialRunner(corpus, settings, save_models=False)
     config = {
         **task.fine_tuning_configuration(minilm_path()),
         "recipe": "fine_tune",
@@ -69,6 +72,16 @@ def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Na
         "warmup_fraction": 0.1,
         "weight_decay": 0.01,
     }
+    return TrialRunner(corpus, settings, save_models=False), config
+
+
+def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    import torch
+
+    from flair_hpo.trainers import ModelTrainer
+
+    corpus = case[0]
+    runner, config = runner_and_config(case, args)
     grid = [fine_tune(runner, config, rate, work / f"{name}-{seed}-{rate}", seed) for rate in GRID]
     model = runner.fresh_model(config, seed)
     started = time.perf_counter()
@@ -105,34 +118,63 @@ def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Na
 
 
 def summary(results: list[dict[str, Any]]) -> None:
-    """Per task: how far each rule's suggestion lies from the grid's best (on the same recorded curves), the
-    dev score at the finder's suggestion against the grid's best, and the finder's cost."""
-    from flair_hpo.trainers import suggest_learning_rate
+    """Per task: how far each rule's suggestion lies from the grid's best (on the same recorded curves): the
+    rule the run used, today's rule and the classic rule; the dev score at a suggestion where it was fine-tuned
+    against the grid's best; and the finder's cost."""
+    from flair_hpo.trainers import suggest_fine_tuning_learning_rate, suggest_learning_rate
 
     def factor(suggestion: float, best: float) -> float:
         return max(suggestion, best) / min(suggestion, best)
 
+    def current(r: dict[str, Any]) -> tuple[float, Optional[float]]:
+        """Today's rule's suggestion on the recorded curve, and the dev score of a fine-tuning there, if run."""
+        suggestion = suggest_fine_tuning_learning_rate(*zip(*r["curve"]))
+        if math.isclose(suggestion, r["suggestion"]):
+            return suggestion, r["at_suggestion"]["dev"]
+        return suggestion, r["at_current_rule"]["dev"] if "at_current_rule" in r else None
+
     print(
-        "\n| task | seed | grid best (dev) | finder: suggestion, x from best, dev there | classic rule: suggestion, x | finder cost / grid |"
+        "\n| task | seed | grid best (dev) | finder as run: suggestion, x from best, dev there "
+        "| today's rule: suggestion, x, dev there | classic rule: suggestion, x | finder cost / grid |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        rates, losses = [rate for rate, _ in r["curve"]], [loss for _, loss in r["curve"]]
-        classic = suggest_learning_rate(rates, losses)
+        best = r["grid_best_learning_rate"]
+        classic = suggest_learning_rate(*zip(*r["curve"]))
+        today, dev = current(r)
         print(
-            f"| {r['task']} | {r['seed']} | {r['grid_best_learning_rate']:g} ({r['grid_best_dev']:.3f}) | "
+            f"| {r['task']} | {r['seed']} | {best:g} ({r['grid_best_dev']:.3f}) | "
             f"{r['suggestion']:.2g}, {r['factor_from_grid_best']:.2f}x, {r['at_suggestion']['dev']:.3f} | "
-            f"{classic:.2g}, {factor(classic, r['grid_best_learning_rate']):.2f}x | "
+            f"{today:.2g}, {factor(today, best):.2f}x, {'-' if dev is None else f'{dev:.3f}'} | "
+            f"{classic:.2g}, {factor(classic, best):.2f}x | "
             f"{r['finder_seconds'] / r['grid_seconds']:.3f} ({r['finder_seconds']:.0f} s / {r['grid_seconds']:.0f} s) |"
         )
     for name in sorted({r["task"] for r in results}):
         mine = [r for r in results if r["task"] == name]
-        factors = [r["factor_from_grid_best"] for r in mine]
+        factors = [factor(current(r)[0], r["grid_best_learning_rate"]) for r in mine]
         costs = [r["finder_seconds"] / r["grid_seconds"] for r in mine]
         print(
-            f"{name}: median {statistics.median(factors):.2f}x from the grid's best (worst {max(factors):.2f}x), "
-            f"median cost {statistics.median(costs):.3f} of the grid"
+            f"{name}: today's rule {statistics.median(factors):.2f}x from the grid's best, median "
+            f"(worst {max(factors):.2f}x); median cost {statistics.median(costs):.3f} of the grid"
         )
+
+
+def rescore(args: argparse.Namespace, work: Path) -> None:
+    """Fine-tune at today's rule's suggestion on each saved curve where it differs from the recorded one."""
+    from flair_hpo.trainers import suggest_fine_tuning_learning_rate
+
+    cases = slices(args.train_fraction)
+    for path in sorted(args.output.glob("*.json")):
+        result = json.loads(path.read_text())
+        rates, losses = [rate for rate, _ in result["curve"]], [loss for _, loss in result["curve"]]
+        suggestion = suggest_fine_tuning_learning_rate(rates, losses)
+        if math.isclose(suggestion, result["suggestion"]) or result["task"] not in args.tasks:
+            continue
+        runner, config = runner_and_config(cases[result["task"]], args)
+        folder = work / f"{path.stem}-current-rule"
+        result["at_current_rule"] = fine_tune(runner, config, suggestion, folder, result["seed"])
+        path.write_text(json.dumps(result, indent=1))
+        print(f"{path.name}: {suggestion:.2g} (recorded {result['suggestion']:.2g}) scored {result['at_current_rule']}")
 
 
 def main() -> None:
@@ -144,12 +186,16 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["trec6", "wnut17"])
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results/lr_finder"))
     parser.add_argument("--summary-only", action="store_true", help="print the table of the results in --output")
+    parser.add_argument("--rescore", action="store_true", help="fine-tune at today's rule's suggestion, see above")
     args = parser.parse_args()
     if args.summary_only:
         summary([json.loads(path.read_text()) for path in sorted(args.output.glob("*.json"))])
         return
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-lr-finder-"))
     use_local_data("trec_6", "wnut_17", cache=work / "flair")
+    if args.rescore:
+        rescore(args, work)
+        return
     args.output.mkdir(parents=True, exist_ok=True)
     cases = slices(args.train_fraction)
     results = []

@@ -105,6 +105,13 @@ def test_the_fine_tuning_rule_suggests_a_tenth_of_the_lowest_loss() -> None:
     assert suggest_fine_tuning_learning_rate(rates, losses, smoothing_factor=0.0) == pytest.approx(1e-4)
 
 
+def test_a_loss_still_falling_at_the_end_of_the_ramp_gets_the_steepest_drop() -> None:
+    rates = list(np.logspace(-6, -2, 41))
+    losses = [2.0 - float(np.tanh(2 * (np.log10(r) + 4))) - 0.01 * (np.log10(r) + 6) for r in rates]
+    assert int(np.argmin(losses)) == len(rates) - 1  # lowest at the last iteration: no turn upwards
+    assert suggest_fine_tuning_learning_rate(rates, losses, smoothing_factor=0.0) == pytest.approx(1e-4)
+
+
 def test_find_lr_fine_tune_command(flair_cache, minilm: str, tmp_path: Path) -> None:
     outcome = CliRunner().invoke(
         main,

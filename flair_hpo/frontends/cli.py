@@ -151,7 +151,7 @@ def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **o
 @_model_options(
     transformer_help="with --fine-tune: the transformer to fine-tune (a name or a local folder)",
     fine_tune_help="find the learning rate for fine-tuning --transformer: AdamW, a ramp from 1e-6 to 1e-2, and a "
-    "tenth of where the loss is lowest (the classic rule suggests rates far too high for fine-tuning)",
+    "tenth of where the loss is lowest (where it falls fastest if it is still falling at the ramp's end)",
 )
 @click.option("--output", default="learning-rate", show_default=True, type=click.Path(file_okay=False))
 @click.option("--optimizer", help="a torch.optim optimizer, e.g. SGD or Adam [default: SGD; AdamW with --fine-tune]")
