@@ -9,12 +9,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
 
 from flair_hpo.errors import SearchInProgressError
 from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State, TrialRecord, exclusive_use
+from flair_hpo.training.ctrl_c import ctrl_c_noted
 
 HELPER = Path(__file__).resolve().parent / "fault_search.py"
 KILLED_SEARCH_TRIALS = 4  # the trials fault_search.py runs
@@ -225,3 +227,39 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
         whole = _finished(tmp_path / "whole" / name)
         assert sorted(whole) == list(range(TRIALS)) and _finished(killed / name) == whole, name  # same points, scores
         assert _told_in_order(killed / name) == _told_in_order(tmp_path / "whole" / name), name  # same order
+
+
+@pytest.mark.parametrize("ignored", [False, True], ids=["ctrl-c-handled", "ctrl-c-ignored"])
+def test_ctrl_c_is_noted_unless_the_process_ignores_it(ignored: bool) -> None:
+    handler = signal.SIG_IGN if ignored else signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        raised = False
+        try:
+            with ctrl_c_noted() as ctrl_c:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # the handler runs in the main thread at its next instruction
+        except KeyboardInterrupt:
+            raised = True
+        assert ctrl_c.pressed is raised is not ignored
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_ctrl_c_whose_interrupt_was_swallowed_in_a_garbage_collector_callback_is_still_noted() -> None:
+    def callback(_: weakref.ref) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)  # its KeyboardInterrupt is raised here, and Python only prints it
+
+    class Model:
+        pass
+
+    with ctrl_c_noted() as ctrl_c:
+        model = Model()
+        reference = weakref.ref(model, callback)
+        del model  # no KeyboardInterrupt reaches this frame
+    assert reference() is None and ctrl_c.pressed
+    with pytest.raises(KeyboardInterrupt):
+        ctrl_c.check()

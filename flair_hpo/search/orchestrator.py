@@ -29,6 +29,7 @@ from flair_hpo.search.study import open_journal, replay
 from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use
 from flair_hpo.strategies import SearchStrategy, Suggestion
 from flair_hpo.tasks import TaskSearchSpace
+from flair_hpo.training.ctrl_c import CtrlC, ctrl_c_noted
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 
 log = logging.getLogger("flair_hpo")
@@ -85,6 +86,7 @@ class Orchestrator:
         self.final_selection = final_selection
         self._rule: Any = None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted
+        self._ctrl_c = CtrlC()
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -111,9 +113,10 @@ class Orchestrator:
                     SearchSetup(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
                 )
                 self._rule = self.executor.share_rule(self.early_stopping)
-                self._search(search_deadline)
-                if self.final_selection is not None:
-                    self._select_by_seeds(self.final_selection, deadline)
+                with ctrl_c_noted() as self._ctrl_c:
+                    self._search(search_deadline)
+                    if self.final_selection is not None:
+                        self._select_by_seeds(self.final_selection, deadline)
             finally:
                 self.executor.shutdown()
                 result = self.last_result = self._write_outputs()
@@ -170,6 +173,7 @@ class Orchestrator:
                     self._write_outputs()
                 for callback in self.callbacks:
                     callback.on_trial_end(trial, best)
+            self._ctrl_c.check()  # a Ctrl-C whose KeyboardInterrupt was caught on the way
         log.info("search ended: %s", reason)
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
@@ -247,6 +251,7 @@ class Orchestrator:
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)
+                self._ctrl_c.check()
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""

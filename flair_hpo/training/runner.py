@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import signal
-import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +22,7 @@ from flair_hpo.objective import CustomMetric
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.storage.records import ERROR_FILE_NAME, RunRecord, State
 from flair_hpo.training.corpus_checks import label_dictionary, sentences
+from flair_hpo.training.ctrl_c import ctrl_c_noted
 from flair_hpo.training.embedding_cache import EmbeddingCache
 from flair_hpo.training.model_size import check_model_size
 from flair_hpo.training.plugins import (
@@ -37,29 +36,6 @@ from flair_hpo.training.static_embeddings import frozen_parts_in_eval_mode
 from flair_hpo.training.trainer_arguments import training_call
 
 log = logging.getLogger("flair_hpo")
-
-
-@contextlib.contextmanager
-def _sigint_watch() -> Iterator[list[bool]]:
-    """Notes a Ctrl-C during training: flair's trainer catches it and returns as if training had ended."""
-    fired = [False]
-    if threading.current_thread() is not threading.main_thread():
-        yield fired
-        return
-    previous = signal.getsignal(signal.SIGINT)
-
-    def note(signum: int, frame: Any) -> None:
-        fired[0] = True
-        if callable(previous):
-            previous(signum, frame)
-        else:
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, note)
-    try:
-        yield fired
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -190,30 +166,27 @@ class TrialRunner:
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
         model: Optional[Model] = None
-        try:
-            with _sigint_watch() as interrupted:
+        with ctrl_c_noted() as ctrl_c:
+            try:
                 model = self.fresh_model(config, seed)
                 values = self.fit(model, config, folder, observers)
-            if interrupted[0]:
-                raise KeyboardInterrupt
-            record.state, record.test_score = State.COMPLETED, values.get("test_score")
-            record.model_path = folder / "final-model.pt" if self.save_models else None
-        except DeadlineReached:
-            record.state = State.STOPPED
-            if model is not None and self.save_models and recorder.epochs_evaluated:
-                record.model_path = _save_reached_weights(model, folder)
-        except StoppedEarly:
-            record.state = State.STOPPED_EARLY
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
-            log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
-            record.state, record.error = State.FAILED, _error_with_traceback(error, folder)
-        finally:
-            clear_embeddings(self.corpus)
-            gc.collect()
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+                record.state, record.test_score = State.COMPLETED, values.get("test_score")
+                record.model_path = folder / "final-model.pt" if self.save_models else None
+            except DeadlineReached:
+                record.state = State.STOPPED
+                if model is not None and self.save_models and recorder.epochs_evaluated:
+                    record.model_path = _save_reached_weights(model, folder)
+            except StoppedEarly:
+                record.state = State.STOPPED_EARLY
+            except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
+                log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
+                record.state, record.error = State.FAILED, _error_with_traceback(error, folder)
+            finally:
+                clear_embeddings(self.corpus)
+                gc.collect()
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+        ctrl_c.check()  # pressed during training (which flair ends quietly) or while cleaning up
         record.duration = time.monotonic() - started
         record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
         record.score = objective.run_score(record.dev_scores, record.dev_losses)
