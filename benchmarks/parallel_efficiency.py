@@ -5,9 +5,10 @@ trials at a time; the overhead per trial of each path against the in-process one
 The same configurations (a grid of pooled-GloVe TREC-6 classifiers on the tabular benchmark's TREC-6 slice:
 ``--trials`` of them, 8 by default, ``--epochs`` each) are trained each way, each in a fresh output folder.
 A longer grid spreads the local workers' start (flair's import and the corpus, once per worker) over more
-trials, as in a real search. ``--ray`` adds the Ray ways (the ``ray`` extra).
+trials, as in a real search; so do ``--training-runs`` (each configuration trained that many times, 3 in
+flair's tuning tutorial). ``--ray`` adds the Ray ways (the ``ray`` extra).
 
-    python benchmarks/parallel_efficiency.py [--epochs 10] [--trials 32] [--ray]
+    python benchmarks/parallel_efficiency.py [--epochs 10] [--trials 32] [--training-runs 3] [--ray]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--trials", type=int, default=8, choices=[8, 16, 32], help="size of the grid")
+    parser.add_argument("--training-runs", type=int, default=1, help="trainings of each configuration")
     parser.add_argument("--ray", action="store_true", help="also measure the Ray executor")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-parallel-"))
@@ -50,6 +52,7 @@ def main() -> None:
     def space() -> TextClassifierSearchSpace:
         search_space = TextClassifierSearchSpace(label_type="question_class")
         search_space.add_max_epochs_per_training_run(args.epochs)
+        search_space.add_training_runs(args.training_runs)
         search_space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
         learning_rates = [0.05, 0.2, 0.1, 0.4, 0.025, 0.3, 0.0125, 0.15][: args.trials // 4]
         search_space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=sorted(learning_rates))
@@ -66,7 +69,7 @@ def main() -> None:
     if args.ray:
         ways["Ray, 1 trial at a time"] = (1, lambda: RayExecutor(num_cpus=cores, max_concurrent_trials=1))
         ways[f"Ray, {cores} trials at a time"] = (1, lambda: RayExecutor(num_cpus=cores, max_concurrent_trials=cores))
-    print(f"{args.trials} trials of {args.epochs} epochs on {cores} cores\n")
+    print(f"{args.trials} trials of {args.training_runs} x {args.epochs} epochs on {cores} cores\n")
     print("| executor | wall time (s) | trials per hour | per trial (s) |")
     print("|---|---|---|---|")
     per_trial = {}
