@@ -48,6 +48,7 @@ def test_two_trials_train_at_once_in_reused_workers_sharing_one_embedding_cache(
     journal.close()
     assert (tmp_path / "best-model.pt").exists()
     assert not [c for c in psutil.Process().children(recursive=True) if "local_worker" in " ".join(c.cmdline())]
+    assert not orchestrator.executor._processes.folder.exists()  # the folder of the workers' socket is removed
 
 
 def test_a_worker_killed_mid_trial_is_retried_then_its_trial_fails(trec, glove, tmp_path, monkeypatch) -> None:

@@ -16,18 +16,11 @@ one trial fewer on its GPU; without a GPU, one trial per core.
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import secrets
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, Listener, wait
-from pathlib import Path
+from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any, Optional, Union
 
 import torch
@@ -36,29 +29,14 @@ from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
-from flair_hpo.executors.local_worker import KEY_VARIABLE
+from flair_hpo.executors.local_processes import Worker, WorkerProcesses
 from flair_hpo.executors.packing import Packing
 from flair_hpo.executors.shared_objects import SharedObjects, indices
 from flair_hpo.storage import RunRecord, State
 
 log = logging.getLogger("flair_hpo")
 
-START_SECONDS = 120.0  # for a worker process to start and connect (before it imports flair)
 WORKERS_STARTED_AHEAD = 16  # at most, on GPUs with "auto" (16 small trainings shared an H100 well)
-
-
-@dataclass
-class _Worker:
-    process: subprocess.Popen[bytes]
-    connection: Connection
-    received: set[int] = field(default_factory=set)  # shared objects it holds
-    job: Optional[TrialJob] = None
-    rule: Any = None
-    started: float = 0.0
-    attempts: int = 0
-    reported: list[RunRecord] = field(default_factory=list)
-    device: Optional[str] = None  # where its trial trains, when the executor packs trials ("auto")
-    out_of_memory: Optional[RunRecord] = None  # its trial's run that ran out of GPU memory, held back
 
 
 @dataclass
@@ -107,7 +85,8 @@ class LocalExecutor(Executor):
         self.threads_per_trial = threads_per_trial or (
             1 if self.auto else max(1, cpu_cores() // self._fixed_concurrency)
         )
-        self._workers: list[_Worker] = []
+        self._workers: list[Worker] = []
+        self._processes: Optional[WorkerProcesses] = None
         self._queue: list[_Queued] = []
         self.packing: Optional[Packing] = None
         self.peak_gpu_bytes: dict[int, int] = {}  # per trial: the most GPU memory its runs held (CUDA context included)
@@ -120,7 +99,7 @@ class LocalExecutor(Executor):
 
     def start(self, search: SearchSetup) -> None:
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run
-        self._setup = pickle.dumps(
+        setup = pickle.dumps(
             (
                 "setup",
                 corpus_pickling.dumps(search.corpus),
@@ -131,18 +110,11 @@ class LocalExecutor(Executor):
             )
         )
         self._shared = SharedObjects()
-        self._key = secrets.token_bytes(32)
-        self._folder = tempfile.mkdtemp(prefix="flair-hpo-workers-")
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(START_SECONDS)  # the listener's accept gives up after this
-        try:
-            self._listener = Listener(str(Path(self._folder) / "socket"), family="AF_UNIX", authkey=self._key)
-        finally:
-            socket.setdefaulttimeout(previous)
+        self._processes = WorkerProcesses(setup, self.threads_per_trial)
         if self.auto:
             self.packing = Packing(gpu_free_bytes(), cpu_cores())
             log.info("packing trials on %s, %d cores", ", ".join(self.packing.devices), self.packing.cores)
-        self._workers = self._spawn(self._workers_at_start())
+        self._workers = self._processes.start(self._workers_at_start())
         log.info("%d local workers, %d torch threads each", len(self._workers), self.threads_per_trial)
 
     def _workers_at_start(self) -> int:
@@ -152,35 +124,10 @@ class LocalExecutor(Executor):
             return self.max_concurrent_trials
         return min(self.packing.cores, WORKERS_STARTED_AHEAD)
 
-    def _spawn(self, count: int) -> list[_Worker]:
-        """Start ``count`` workers and wait until each has connected and received the corpus."""
-        threads = str(self.threads_per_trial)  # for the libraries beside torch too (tokenizers, OpenMP)
-        limits = {"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-        environment = {**limits, **os.environ, KEY_VARIABLE: self._key.hex()}
-        command = [sys.executable, "-m", "flair_hpo.executors.local_worker", str(self._listener.address)]
-        processes = {}
-        for _ in range(count):
-            process = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)
-            processes[process.pid] = process
-        workers: list[_Worker] = []
-        try:
-            while len(workers) < count:
-                connection = self._listener.accept()
-                _, pid = connection.recv()
-                connection.send_bytes(self._setup)  # read before the worker imports flair: this does not wait
-                workers.append(_Worker(processes[pid], connection))
-        except OSError as error:  # a timeout included
-            for process in processes.values():
-                process.kill()
-            raise RuntimeError(f"local worker processes did not start within {START_SECONDS:.0f} s: {error}") from None
-        return workers
-
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: Worker) -> Worker:
         """Kill a worker and start a fresh one in its place."""
-        worker.process.kill()
-        worker.process.wait()
-        worker.connection.close()
-        fresh = self._spawn(1)[0]
+        assert self._processes is not None  # started
+        fresh = self._processes.replace(worker)
         self._workers[self._workers.index(worker)] = fresh
         return fresh
 
@@ -207,13 +154,14 @@ class LocalExecutor(Executor):
             worker.attempts, worker.reported, worker.device = queued.attempts, queued.reported, device
             self._dispatch(worker, queued.job, queued.rule)
 
-    def _add_workers(self, count: int) -> list[_Worker]:
+    def _add_workers(self, count: int) -> list[Worker]:
         """Start ``count`` more workers together (their imports overlap)."""
-        workers = self._spawn(count)
+        assert self._processes is not None  # started
+        workers = self._processes.start(count)
         self._workers += workers
         return workers
 
-    def _dispatch(self, worker: _Worker, job: TrialJob, rule: Any) -> None:
+    def _dispatch(self, worker: Worker, job: TrialJob, rule: Any) -> None:
         if self._cache is not None:  # computed once here; workers read the tables from disk
             modules = [v for value in job.config.values() for v in (value if isinstance(value, list) else [value])]
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
@@ -248,7 +196,7 @@ class LocalExecutor(Executor):
             if finished or (self.max_concurrent_trials > capacity and not self._queue):
                 return finished
 
-    def _receive(self, worker: _Worker) -> list[tuple[int, Outcome]]:
+    def _receive(self, worker: Worker) -> list[tuple[int, Outcome]]:
         job = worker.job
         assert job is not None
         try:
@@ -276,7 +224,7 @@ class LocalExecutor(Executor):
             return [(job.number, list(worker.reported))]
         return []
 
-    def _ran_out_of_memory(self, worker: _Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
+    def _ran_out_of_memory(self, worker: Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
         """Requeue a trial that ran out of GPU memory beside others (its GPU takes one fewer from now on);
         one that ran out of memory alone has failed."""
         assert self.packing is not None and worker.device is not None and worker.out_of_memory is not None
@@ -295,7 +243,7 @@ class LocalExecutor(Executor):
         self._queue.insert(0, _Queued(_remaining(job, worker.reported), worker.rule, worker.attempts, worker.reported))
         return []
 
-    def _worker_died(self, worker: _Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
+    def _worker_died(self, worker: Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
         code = worker.process.wait()
         attempts, reported, rule = worker.attempts + 1, worker.reported, worker.rule
         fresh = self._replace(worker)
@@ -323,21 +271,6 @@ class LocalExecutor(Executor):
         return cancelled
 
     def shutdown(self) -> None:
-        for worker in self._workers:
-            try:
-                if worker.job is None:
-                    worker.connection.send(("stop",))
-                else:
-                    worker.process.kill()
-            except OSError:
-                worker.process.kill()
-        for worker in self._workers:
-            try:
-                worker.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
-            worker.connection.close()
+        if self._processes is not None:
+            self._processes.stop(self._workers)
         self._workers = []
-        if hasattr(self, "_listener"):
-            self._listener.close()
