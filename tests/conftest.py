@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -9,6 +10,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
 from local_data import GLOVE_10K, GLOVE_50K, minilm_path, use_local_data  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_handled():
+    """Started in the background by a shell, this process would ignore Ctrl-C, and so would every search it
+    starts; the tests of Ctrl-C need it handled, here and in the commands they start."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

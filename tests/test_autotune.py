@@ -181,15 +181,7 @@ def test_folder_and_space_file_errors(tmp_path: Path, flair_cache) -> None:
 def start_tune(corpus: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "flair_hpo", "tune", str(corpus), "--embeddings", str(GLOVE_10K)]
     command += ["--duration", "10m", "--max-epochs", "3", "--output", str(tmp_path / "out"), *extra]
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-        preexec_fn=ctrl_c_at_its_default,
-    )  # fmt: skip
-
-
-def ctrl_c_at_its_default() -> None:
-    """A command started in the background by a shell ignores Ctrl-C, and so would the search under test."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
 
 
 def wait_for_completed_trials(journal: Path, count: int, process: subprocess.Popen, timeout: float = 240) -> None:

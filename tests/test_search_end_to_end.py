@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
+import signal
 import statistics
+import time
 from pathlib import Path
 
 import pytest
+from flair.trainers.plugins import TrainerPlugin
 from hyperopt import hp
 
 from flair_hpo import (
@@ -230,6 +234,31 @@ def tpe_space(glove, runs: int) -> search_spaces.TextClassifierSearchSpace:
     space.add_parameter(parameters.ModelTrainer.LEARNING_RATE, low=0.01, high=1.0, log=True)
     space.add_parameter(parameters.ModelTrainer.MINI_BATCH_SIZE, options=[8, 16, 32])
     return space
+
+
+class CtrlCAfterTheFirstEpoch(TrainerPlugin):
+    @TrainerPlugin.hook
+    def after_training_epoch(self, **kw) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)  # its KeyboardInterrupt is raised here, inside flair's training loop
+
+
+def test_a_ctrl_c_that_flairs_trainer_caught_still_stops_the_search(trec, glove, tmp_path: Path, monkeypatch) -> None:
+    original = TrialRunner.fit
+    monkeypatch.setattr(
+        TrialRunner, "fit", lambda self, model, config, folder, plugins=(), **options: original(
+            self, model, config, folder, [*plugins, CtrlCAfterTheFirstEpoch()], **options
+        ),
+    )  # fmt: skip
+    space = tpe_space(glove, 3)
+    space.add_max_epochs_per_training_run(3)
+    with pytest.raises(KeyboardInterrupt):
+        Orchestrator(trec, tmp_path, space, search_strategies.TPESearch(n_startup_trials=2, seed=9)).optimize()
+    log = (tmp_path / "trials" / "0000" / "run-1" / "training.log").read_text()
+    assert "Exiting from training early" in log and "EPOCH 2" not in log  # flair caught it and returned
+    journal = Journal(tmp_path / JOURNAL_NAME, read_only=True)
+    assert [t.state for t in journal.trials()] == [State.RUNNING]  # not taken for a finished trial
+    journal.close()
 
 
 def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp_path: Path, monkeypatch) -> None:

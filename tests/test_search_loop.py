@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +63,20 @@ class StopAfter(SearchCallback):
     def on_trial_end(self, trial, best) -> None:
         self.ended += 1
         if self.ended == self.trials:
-            raise KeyboardInterrupt
+            self.interrupt()
+
+    def interrupt(self) -> None:
+        raise KeyboardInterrupt
+
+
+class CtrlCCaughtAfter(StopAfter):
+    """Ctrl-C once ``trials`` trials have ended, its interrupt caught on the way (as in a garbage-collector
+    callback, where Python only prints it)."""
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)  # the handler runs here
 
 
 def ended_reason(caplog: pytest.LogCaptureFixture) -> str:
@@ -198,3 +214,13 @@ def test_a_search_goes_on_while_failures_differ_or_one_trial_completed(tmp_path)
 
     result = search(tmp_path, space(RUNS=8), RandomSearch(seed=0), FakeExecutor(fails_unless_batch_16))
     assert len(result.trials) == 8 and State.COMPLETED in {t.state for t in result.trials}
+
+
+def test_a_ctrl_c_caught_on_the_way_still_stops_the_search_after_the_trial_it_came_in(tmp_path) -> None:
+    executor = FakeExecutor(quadratic)
+    with pytest.raises(KeyboardInterrupt):
+        search(tmp_path, space(continuous=False), GridSearch(), executor, callbacks=[CtrlCCaughtAfter(2)])
+    assert len(executor.finished) == 2
+    journal = Journal(tmp_path / JOURNAL_NAME, read_only=True)
+    assert [t.state for t in journal.trials()] == [State.COMPLETED] * 2
+    journal.close()

@@ -47,6 +47,7 @@ from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_for_labels
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
+from flair_hpo.training.ctrl_c import ctrl_c_noted
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
@@ -97,7 +98,8 @@ def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -
 
 @contextmanager
 def _second_interrupt_exits() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
+    """Ctrl-C exits with status 130, even where its exit was caught on the way; ignored where it was."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         yield
         return
 
@@ -106,7 +108,8 @@ def _second_interrupt_exits() -> Iterator[None]:
 
     previous = signal.signal(signal.SIGINT, leave)
     try:
-        yield
+        with ctrl_c_noted():
+            yield
     finally:
         signal.signal(signal.SIGINT, previous)
 

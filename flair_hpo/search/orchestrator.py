@@ -118,13 +118,15 @@ class Orchestrator:
                     if self.final_selection is not None:
                         self._select_by_seeds(self.final_selection, deadline)
             finally:
-                self.executor.shutdown()
-                result = self.last_result = self._write_outputs()
-                journal.close()
-                log.removeHandler(handler)
-                handler.close()
-                for callback in self.callbacks:
-                    callback.on_search_end(result)
+                try:
+                    self.executor.shutdown()  # a second Ctrl-C while it waits for workers still writes the outputs
+                finally:
+                    result = self.last_result = self._write_outputs()
+                    journal.close()
+                    log.removeHandler(handler)
+                    handler.close()
+                    for callback in self.callbacks:
+                        callback.on_search_end(result)
         log.info("%r", result)
         return result
 
@@ -173,7 +175,7 @@ class Orchestrator:
                     self._write_outputs()
                 for callback in self.callbacks:
                     callback.on_trial_end(trial, best)
-            self._ctrl_c.check()  # a Ctrl-C whose KeyboardInterrupt was caught on the way
+            self._ctrl_c.check()  # between trials, a Ctrl-C whose interrupt was caught on the way
         log.info("search ended: %s", reason)
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:

@@ -1,8 +1,8 @@
 """Ctrl-C noted where it would otherwise be lost.
 
-flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and one
-raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only printed.
-Code that holds a :class:`CtrlC` asks it afterwards whether Ctrl-C was pressed.
+flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and an
+exception raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only
+printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost.
 """
 
 from __future__ import annotations
@@ -11,26 +11,30 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 
 class CtrlC:
-    """Whether Ctrl-C was pressed while its watch was on."""
+    """What Ctrl-C raised while its watch was on (``KeyboardInterrupt``, or a previous handler's exception)."""
 
     def __init__(self) -> None:
-        self.pressed = False
+        self.raised: Optional[BaseException] = None
+
+    @property
+    def pressed(self) -> bool:
+        return self.raised is not None
 
     def check(self) -> None:
-        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed, even if its first one was caught on the way."""
-        if self.pressed:
-            raise KeyboardInterrupt
+        """Raise what Ctrl-C raised, if it was pressed, even if that was caught on the way."""
+        if self.raised is not None:
+            raise self.raised.with_traceback(None)
 
 
 @contextlib.contextmanager
 def ctrl_c_noted() -> Iterator[CtrlC]:
-    """Note Ctrl-C while inside, then act as before (the previous handler, or ``KeyboardInterrupt``). Only the
-    main thread receives signals; a process that ignores Ctrl-C (started in the background by a shell) keeps
-    ignoring it."""
+    """Note what Ctrl-C raises while inside (the previous handler's exception, or ``KeyboardInterrupt``), and
+    raise it on leaving if it was caught on the way. Only the main thread receives signals; a process that
+    ignores Ctrl-C (started in the background by a shell) keeps ignoring it."""
     ctrl_c = CtrlC()
     previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
     if previous is None or previous == signal.SIG_IGN:
@@ -38,14 +42,17 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
         return
 
     def note(signum: int, frame: Any) -> None:
-        ctrl_c.pressed = True
-        if callable(previous):
+        try:
+            if not callable(previous):
+                raise KeyboardInterrupt
             previous(signum, frame)
-        else:
-            raise KeyboardInterrupt
+        except BaseException as raised:
+            ctrl_c.raised = raised
+            raise
 
     signal.signal(signal.SIGINT, note)
     try:
         yield ctrl_c
     finally:
         signal.signal(signal.SIGINT, previous)
+    ctrl_c.check()

@@ -166,7 +166,7 @@ class TrialRunner:
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
         model: Optional[Model] = None
-        with ctrl_c_noted() as ctrl_c:
+        with ctrl_c_noted():  # raises Ctrl-C's interrupt after cleaning up, though flair ends training quietly
             try:
                 model = self.fresh_model(config, seed)
                 values = self.fit(model, config, folder, observers)
@@ -186,7 +186,6 @@ class TrialRunner:
                 gc.collect()
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
-        ctrl_c.check()  # pressed during training (which flair ends quietly) or while cleaning up
         record.duration = time.monotonic() - started
         record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
         record.score = objective.run_score(record.dev_scores, record.dev_losses)
