@@ -118,8 +118,10 @@ def test_find_lr_fine_tune_command(flair_cache, minilm: str, tmp_path: Path) -> 
         ["find-lr", "trec_6", "--fine-tune", "--transformer", minilm, "--output", str(tmp_path), "--iterations", "12"],
     )
     assert outcome.exit_code == 0, outcome.output
-    rates = [float(line.split("\t")[2]) for line in (tmp_path / "learning_rate.tsv").read_text().splitlines()[1:]]
+    rows = [line.split("\t") for line in (tmp_path / "learning_rate.tsv").read_text().splitlines()[1:]]
+    rates, losses = [float(row[2]) for row in rows], [float(row[3]) for row in rows]
     assert rates[0] == pytest.approx(1e-6 * (1e-2 / 1e-6) ** (1 / 12)) and max(rates) <= 1e-2 * 1.0001
     suggestion = float(outcome.output.split("suggested learning rate: ")[1])
-    assert any(suggestion == pytest.approx(rate / 10, rel=1e-2) for rate in rates)
+    expected = suggest_fine_tuning_learning_rate(rates, losses)  # the rule, on the curve the command wrote
+    assert suggestion == pytest.approx(expected, rel=1e-2)  # printed to 3 digits
     assert (tmp_path / "learning_rate.png").is_file()
