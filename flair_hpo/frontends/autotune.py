@@ -17,12 +17,9 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import signal
 import sys
-import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, TextIO, Union
@@ -47,7 +44,7 @@ from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_for_labels
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
-from flair_hpo.training.ctrl_c import ctrl_c_noted
+from flair_hpo.training.ctrl_c import ctrl_c_exits
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
@@ -94,24 +91,6 @@ def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -
         return metric.score(model, test, label_type)
     result = model.evaluate(test, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
     return float(result.scores["accuracy"]) if metric is EvaluationMetric.MICRO_ACCURACY else float(result.main_score)
-
-
-@contextmanager
-def _second_interrupt_exits() -> Iterator[None]:
-    """Ctrl-C exits with status 130, even where its exit was caught on the way; ignored where it was."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        yield
-        return
-
-    def leave(signum: int, frame: Any) -> None:
-        raise SystemExit(130)
-
-    previous = signal.signal(signal.SIGINT, leave)
-    try:
-        with ctrl_c_noted():
-            yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _no_best_message(search: Optional[SearchResult], seconds: float, interrupted: bool) -> str:
@@ -241,7 +220,7 @@ def autotune(
     settings.label_type = label_type
     model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
     _keep_previous(model_path)
-    with _second_interrupt_exits():
+    with ctrl_c_exits():  # a second Ctrl-C
         model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
         score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)

@@ -2,7 +2,8 @@
 
 flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and an
 exception raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only
-printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost.
+printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost; inside
+:func:`ctrl_c_exits`, Ctrl-C exits.
 """
 
 from __future__ import annotations
@@ -30,14 +31,23 @@ class CtrlC:
             raise self.raised.with_traceback(None)
 
 
+def _handler_to_follow() -> Any:
+    """Ctrl-C's handler now, or None where it is not ours to change: outside the main thread (which alone
+    receives signals), where it is not Python's, or where the process ignores Ctrl-C (a command started in
+    the background by a shell)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    handler = signal.getsignal(signal.SIGINT)
+    return None if handler == signal.SIG_IGN else handler
+
+
 @contextlib.contextmanager
 def ctrl_c_noted() -> Iterator[CtrlC]:
     """Note what Ctrl-C raises while inside (the previous handler's exception, or ``KeyboardInterrupt``), and
-    raise it on leaving if it was caught on the way. Only the main thread receives signals; a process that
-    ignores Ctrl-C (started in the background by a shell) keeps ignoring it."""
+    raise it on leaving if it was caught on the way. A process that ignores Ctrl-C keeps ignoring it."""
     ctrl_c = CtrlC()
-    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
-    if previous is None or previous == signal.SIG_IGN:
+    previous = _handler_to_follow()
+    if previous is None:
         yield ctrl_c
         return
 
@@ -56,3 +66,22 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
     finally:
         signal.signal(signal.SIGINT, previous)
     ctrl_c.check()
+
+
+@contextlib.contextmanager
+def ctrl_c_exits(status: int = 130) -> Iterator[None]:
+    """Ctrl-C exits with ``status`` (``SystemExit``), even where that was caught on the way."""
+    previous = _handler_to_follow()
+    if previous is None:
+        yield
+        return
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(status)
+
+    signal.signal(signal.SIGINT, leave)
+    try:
+        with ctrl_c_noted():
+            yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
