@@ -117,20 +117,28 @@ def one_case(name: str, case: tuple[Any, Any, str], seed: int, args: argparse.Na
     }
 
 
+def todays_suggestion(result: dict[str, Any]) -> Optional[float]:
+    """Today's rule's suggestion on a saved curve, or None where it is the one the run used."""
+    from flair_hpo.trainers import suggest_fine_tuning_learning_rate
+
+    suggestion = suggest_fine_tuning_learning_rate(*zip(*result["curve"]))
+    return None if math.isclose(suggestion, result["suggestion"]) else suggestion
+
+
 def summary(results: list[dict[str, Any]]) -> None:
     """Per task: how far each rule's suggestion lies from the grid's best (on the same recorded curves): the
     rule the run used, today's rule and the classic rule; the dev score at a suggestion where it was fine-tuned
     against the grid's best; and the finder's cost."""
-    from flair_hpo.trainers import suggest_fine_tuning_learning_rate, suggest_learning_rate
+    from flair_hpo.trainers import suggest_learning_rate
 
     def factor(suggestion: float, best: float) -> float:
         return max(suggestion, best) / min(suggestion, best)
 
     def current(r: dict[str, Any]) -> tuple[float, Optional[float]]:
         """Today's rule's suggestion on the recorded curve, and the dev score of a fine-tuning there, if run."""
-        suggestion = suggest_fine_tuning_learning_rate(*zip(*r["curve"]))
-        if math.isclose(suggestion, r["suggestion"]):
-            return suggestion, r["at_suggestion"]["dev"]
+        suggestion = todays_suggestion(r)
+        if suggestion is None:
+            return r["suggestion"], r["at_suggestion"]["dev"]
         return suggestion, r["at_current_rule"]["dev"] if "at_current_rule" in r else None
 
     print(
@@ -161,14 +169,11 @@ def summary(results: list[dict[str, Any]]) -> None:
 
 def rescore(args: argparse.Namespace, work: Path) -> None:
     """Fine-tune at today's rule's suggestion on each saved curve where it differs from the recorded one."""
-    from flair_hpo.trainers import suggest_fine_tuning_learning_rate
-
     cases = slices(args.train_fraction)
     for path in sorted(args.output.glob("*.json")):
         result = json.loads(path.read_text())
-        rates, losses = [rate for rate, _ in result["curve"]], [loss for _, loss in result["curve"]]
-        suggestion = suggest_fine_tuning_learning_rate(rates, losses)
-        if math.isclose(suggestion, result["suggestion"]) or result["task"] not in args.tasks:
+        suggestion = todays_suggestion(result)
+        if suggestion is None or result["task"] not in args.tasks:
             continue
         runner, config = runner_and_config(cases[result["task"]], args)
         folder = work / f"{path.stem}-current-rule"

@@ -42,6 +42,16 @@ def _handler_to_follow() -> Any:
 
 
 @contextlib.contextmanager
+def _handled_by(handler: Any) -> Iterator[None]:
+    """Ctrl-C goes to ``handler`` while inside."""
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def ctrl_c_noted() -> Iterator[CtrlC]:
     """Note what Ctrl-C raises while inside (the previous handler's exception, or ``KeyboardInterrupt``), and
     raise it on leaving if it was caught on the way. A process that ignores Ctrl-C keeps ignoring it."""
@@ -60,28 +70,20 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
             ctrl_c.raised = raised
             raise
 
-    signal.signal(signal.SIGINT, note)
-    try:
+    with _handled_by(note):
         yield ctrl_c
-    finally:
-        signal.signal(signal.SIGINT, previous)
     ctrl_c.check()
 
 
 @contextlib.contextmanager
 def ctrl_c_exits(status: int = 130) -> Iterator[None]:
     """Ctrl-C exits with ``status`` (``SystemExit``), even where that was caught on the way."""
-    previous = _handler_to_follow()
-    if previous is None:
+    if _handler_to_follow() is None:
         yield
         return
 
     def leave(signum: int, frame: Any) -> None:
         raise SystemExit(status)
 
-    signal.signal(signal.SIGINT, leave)
-    try:
-        with ctrl_c_noted():
-            yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with _handled_by(leave), ctrl_c_noted():
+        yield
