@@ -43,6 +43,7 @@ def serve(connection: Connection) -> None:
     from flair_hpo.executors.base import execute
     from flair_hpo.executors.shared_objects import restore
     from flair_hpo.training.embedding_cache import EmbeddingCache
+    from flair_hpo.training.frozen_heap import frozen_heap
     from flair_hpo.training.plugins import UsageReporter
     from flair_hpo.training.runner import TrialRunner
 
@@ -52,30 +53,31 @@ def serve(connection: Connection) -> None:
     cache = EmbeddingCache(cache_folder, memory_limit=0) if cache_folder is not None else None  # memory-mapped
     runner = TrialRunner(corpus_pickling.loads(corpus), settings, quiet, cache)
     objects: dict[int, Any] = {}
-    while True:
-        message = connection.recv()
-        if message[0] == "stop":
-            return
-        if message[0] == "share":
-            objects[message[1]] = pickle.loads(message[2])
-            continue
-        _, job, rule_description, device = message
-        job.config = {key: restore(value, objects) for key, value in job.config.items()}
-        rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
-        if device is not None:  # chosen by the executor's packing; else flair's own choice
-            flair.device = torch.device(device)
-        if flair.device.type == "cuda" and torch.cuda.is_initialized():  # a worker's first trial starts at zero
-            torch.cuda.reset_peak_memory_stats(flair.device)
+    with frozen_heap():  # the runner's collections after runs walk what the trials made
+        while True:
+            message = connection.recv()
+            if message[0] == "stop":
+                return
+            if message[0] == "share":
+                objects[message[1]] = pickle.loads(message[2])
+                continue
+            _, job, rule_description, device = message
+            job.config = {key: restore(value, objects) for key, value in job.config.items()}
+            rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
+            if device is not None:  # chosen by the executor's packing; else flair's own choice
+                flair.device = torch.device(device)
+            if flair.device.type == "cuda" and torch.cuda.is_initialized():  # a worker's first trial starts at zero
+                torch.cuda.reset_peak_memory_stats(flair.device)
 
-        def usage_reporter() -> list[Any]:
-            return [UsageReporter(flair.device, lambda peak, cores: connection.send(("usage", peak, cores)))]
+            def usage_reporter() -> list[Any]:
+                return [UsageReporter(flair.device, lambda peak, cores: connection.send(("usage", peak, cores)))]
 
-        records = execute(
-            runner, job, rule, on_run=lambda record: connection.send(("run", record)), plugins=usage_reporter
-        )
-        if flair.device.type == "cuda":  # the next trial's peak counts its own memory, not this one's cache
-            torch.cuda.empty_cache()
-        connection.send(("done", records))
+            records = execute(
+                runner, job, rule, on_run=lambda record: connection.send(("run", record)), plugins=usage_reporter
+            )
+            if flair.device.type == "cuda":  # the next trial's peak counts its own memory, not this one's cache
+                torch.cuda.empty_cache()
+            connection.send(("done", records))
 
 
 if __name__ == "__main__":

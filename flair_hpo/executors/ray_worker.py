@@ -79,6 +79,7 @@ def run_trial(setup: WorkerSetup, job: TrialJob, early_stopping: Any) -> TrialRe
     import flair
     import ray
 
+    from flair_hpo.training.frozen_heap import frozen_heap
     from flair_hpo.training.plugins import UsageReporter
 
     runner = _worker_runner(setup)
@@ -87,13 +88,14 @@ def run_trial(setup: WorkerSetup, job: TrialJob, early_stopping: Any) -> TrialRe
     if on_gpu and torch.cuda.is_initialized():
         torch.cuda.reset_peak_memory_stats(flair.device)
     peaks = [0]
-    records = execute(
-        runner,
-        job,
-        early_stopping,
-        node=ray.get_runtime_context().get_node_id(),
-        plugins=lambda: [UsageReporter(flair.device, lambda peak, cores: peaks.append(peak))],
-    )
+    with frozen_heap():  # the runner's collections after runs walk what the trial made
+        records = execute(
+            runner,
+            job,
+            early_stopping,
+            node=ray.get_runtime_context().get_node_id(),
+            plugins=lambda: [UsageReporter(flair.device, lambda peak, cores: peaks.append(peak))],
+        )
     gpu_bytes = int(torch.cuda.mem_get_info(flair.device)[1]) if on_gpu else 0
     if on_gpu:  # the next trial's peak counts its own memory, not this one's cache
         torch.cuda.empty_cache()

@@ -31,6 +31,7 @@ from flair_hpo.strategies import SearchStrategy, Suggestion
 from flair_hpo.tasks import TaskSearchSpace
 from flair_hpo.training.ctrl_c import CtrlC, ctrl_c_noted
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
+from flair_hpo.training.frozen_heap import frozen_heap
 
 log = logging.getLogger("flair_hpo")
 
@@ -113,7 +114,7 @@ class Orchestrator:
                     SearchSetup(self.corpus, settings, self.quiet_training, self.embedding_cache, self._save_run)
                 )
                 self._rule = self.executor.share_rule(self.early_stopping)
-                with ctrl_c_noted() as self._ctrl_c:
+                with ctrl_c_noted() as self._ctrl_c, frozen_heap():  # collections after runs walk less
                     self._search(search_deadline)
                     if self.final_selection is not None:
                         self._select_by_seeds(self.final_selection, deadline)

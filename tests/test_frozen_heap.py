@@ -1,0 +1,88 @@
+"""Collections after runs walk only what the search made (``frozen_heap``), and still free every run's model."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import weakref
+from collections.abc import Iterator
+
+from flair.trainers.plugins import TrainerPlugin
+
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.tasks import TEXT_CLASSIFICATION
+from flair_hpo.training.frozen_heap import frozen_heap
+from flair_hpo.training.runner import TrialRunner
+
+
+class Node:
+    """An object that can be made part of a reference cycle."""
+
+    link: object = None
+
+
+def cycle() -> Node:
+    node = Node()
+    node.link = node
+    return node
+
+
+@contextlib.contextmanager
+def automatic_collection_off() -> Iterator[None]:
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_collections_inside_walk_only_what_the_block_made() -> None:
+    with automatic_collection_off():
+        older_garbage = weakref.ref(cycle())
+        older = cycle()
+        older_dying_inside = weakref.ref(older)
+        with frozen_heap():
+            assert older_garbage() is None  # collected in full on entering
+            newer_garbage = weakref.ref(cycle())
+            del older
+            gc.collect()
+            assert newer_garbage() is None  # made inside: collected
+            assert older_dying_inside() is not None  # made before: left out of the collection
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert older_dying_inside() is None  # the first full collection after the block frees it
+
+
+def test_a_heap_frozen_already_is_left_frozen() -> None:
+    gc.freeze()
+    try:
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+class ModelWatch(TrainerPlugin):
+    """Keeps a weak reference to each run's model."""
+
+    def __init__(self, models: list[weakref.ref]) -> None:
+        super().__init__()
+        self.models = models
+
+    @TrainerPlugin.hook
+    def after_setup(self, **kw: object) -> None:
+        self.models.append(weakref.ref(self.model))
+
+
+def test_each_runs_model_is_freed_by_the_next_runs_collection_in_a_frozen_heap(trec, glove, tmp_path) -> None:
+    settings = StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=1)
+    runner = TrialRunner(trec, settings, save_models=False)
+    config = {"document_embeddings": "DocumentPoolEmbeddings", "DocumentPoolEmbeddings.embeddings": [glove]}
+    config |= {"learning_rate": 0.1, "mini_batch_size": 32}
+    models: list[weakref.ref] = []
+    with automatic_collection_off(), frozen_heap():
+        for run in range(3):
+            record = runner.run(config, run, tmp_path / str(run), seed=run, plugins=[ModelWatch(models)])
+            assert record.state.value == "completed", record.error
+        assert len(models) == 3 and all(model() is None for model in models[:-1])
