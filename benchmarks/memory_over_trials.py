@@ -2,6 +2,9 @@
 
 Runs a random search on a TREC-6 slice one trial at a time (each ``optimize()`` call resumes the
 journal and adds one trial), and prints the resident memory after each trial and the peak during it.
+``--one-search`` runs every trial in one ``optimize()`` call instead, as a search does: its collections after
+runs then walk only what the search made (the heap before it is frozen), and this shows that they still free
+each run's model.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
+from flair_hpo.search.callbacks import SearchCallback  # noqa: E402 (flair itself is imported after the local data is set)
 from local_data import GLOVE_10K, GLOVE_50K, use_local_data  # noqa: E402
 
 
@@ -43,10 +47,30 @@ class PeakSampler:
         self._thread.join()
 
 
+def print_row(row: tuple[int, float, float, float]) -> None:
+    print("\t".join(f"{value:.1f}" if isinstance(value, float) else str(value) for value in row), flush=True)
+
+
+class MemoryRows(SearchCallback):
+    """A search callback: the resident memory after each trial, the peak since the previous trial's end."""
+
+    def __init__(self, sampler: PeakSampler, rows: list[tuple[int, float, float, float]]) -> None:
+        self.sampler, self.rows = sampler, rows
+        self.started = time.monotonic()
+
+    def on_trial_end(self, trial: object, best: object) -> None:
+        rss = psutil.Process().memory_info().rss
+        row = (len(self.rows) + 1, rss / 2**20, max(self.sampler.peak, rss) / 2**20, time.monotonic() - self.started)
+        self.rows.append(row)
+        print_row(row)
+        self.sampler.peak, self.started = rss, time.monotonic()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--fraction", type=float, default=0.1, help="fraction of TREC-6 to use")
+    parser.add_argument("--one-search", action="store_true", help="every trial in one optimize() call")
     arguments = parser.parse_args()
 
     use_local_data("trec_6")
@@ -69,15 +93,21 @@ def main() -> None:
     base_path = Path(tempfile.mkdtemp(prefix="memory-benchmark-"))
     print(f"{len(corpus.train)} training sentences, {arguments.trials} trials, outputs in {base_path}")
     print("trial\trss_after_MiB\tpeak_during_MiB\tseconds")
-    rows = []
-    for trial in range(1, arguments.trials + 1):
+    rows: list[tuple[int, float, float, float]] = []
+    if arguments.one_search:
+        space.add_budget(parameters.Budget.RUNS, arguments.trials)
+        with PeakSampler() as sampler:
+            rows_per_trial = MemoryRows(sampler, rows)
+            strategy = search_strategies.RandomSearch(seed=0)
+            Orchestrator(corpus, base_path, space, strategy, callbacks=[rows_per_trial]).optimize()
+    for trial in range(1, 0 if arguments.one_search else arguments.trials + 1):
         space.add_budget(parameters.Budget.RUNS, trial)
         started = time.monotonic()
         with PeakSampler() as sampler:
             Orchestrator(corpus, base_path, space, search_strategies.RandomSearch(seed=0)).optimize()
         rss = psutil.Process().memory_info().rss
         rows.append((trial, rss / 2**20, sampler.peak / 2**20, time.monotonic() - started))
-        print("\t".join(f"{value:.1f}" if isinstance(value, float) else str(value) for value in rows[-1]), flush=True)
+        print_row(rows[-1])
     by_trial = {row[0]: row for row in rows}
     for reference in (10, 50):
         if reference in by_trial and 1 in by_trial:

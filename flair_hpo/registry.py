@@ -41,10 +41,6 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return list(self._entries)
 
-    def name_of(self, entry: T) -> str:
-        """The name an entry was registered under."""
-        return next(name for name, registered in self._entries.items() if registered is entry)
-
     def __contains__(self, name: object) -> bool:
         return name in self._entries
 

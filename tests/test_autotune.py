@@ -302,10 +302,15 @@ def test_a_budget_too_short_for_one_epoch_says_so(wnut_folder: Path, tmp_path: P
         autotune(str(wnut_folder), duration=0.01, embeddings=str(GLOVE_10K), output=tmp_path / "out")
 
 
-def test_ctrl_c_before_any_epoch_says_there_is_no_model() -> None:
-    from flair_hpo.frontends.autotune import _no_best_message
+def test_ctrl_c_before_any_epoch_says_there_is_no_model(wnut_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    from flair_hpo.training.runner import TrialRunner
 
-    assert "stopped by Ctrl-C before the first trial finished an epoch" in _no_best_message(None, 300, True)
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt  # as Ctrl-C pressed while the first model is built
+
+    monkeypatch.setattr(TrialRunner, "fresh_model", ctrl_c)
+    with pytest.raises(AutotuneError, match=r"stopped by Ctrl-C before the first trial finished an epoch"):
+        autotune(str(wnut_folder), duration="60s", max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out")
 
 
 def test_numbers_written_as_strings_in_a_space_file(tmp_path: Path) -> None:

@@ -47,6 +47,26 @@ def test_budgets_of_zero_or_less_are_refused(budget, value, message: str) -> Non
         search_spaces.TextClassifierSearchSpace().add_budget(budget, value)
 
 
+def test_whole_numbers_given_as_floats_or_numpy_integers_are_kept_as_ints() -> None:
+    import numpy as np
+
+    from flair_hpo import LocalExecutor
+    from flair_hpo.strategies import EvolutionarySearch
+
+    space = search_spaces.TextClassifierSearchSpace()
+    space.add_max_epochs_per_training_run(2.0)
+    space.add_training_runs(np.int64(3))
+    space.add_budget(parameters.Budget.RUNS, 10.0)
+    whole = [
+        space.max_epochs,
+        space.training_runs,
+        space.to_settings().budgets.trials,
+        LocalExecutor(threads_per_trial=2.0).threads_per_trial,
+        EvolutionarySearch(population_size=4.0).population_size,
+    ]
+    assert whole == [2, 3, 10, 2, 4] and all(type(value) is int for value in whole)
+
+
 def test_parameters_that_do_not_fit_the_task_are_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"SequenceTagger.USE_CRF does not fit a text_classification search"):
         search_spaces.TextClassifierSearchSpace().add_parameter(parameters.SequenceTagger.USE_CRF, options=[True])

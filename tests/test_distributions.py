@@ -52,6 +52,27 @@ def test_samples_follow_hyperopt_semantics() -> None:
 
 
 @pytest.mark.parametrize(
+    ("distribution", "grid"),
+    [
+        (Float(0.05, 0.25, step=0.1), [0.1, 0.2]),  # only the multiples inside the range
+        (Float(0.0, 0.5, step=0.25), [0.0, 0.25, 0.5]),
+        (Float(1e-4, 1e-3, log=True, step=2e-4), [2e-4, 4e-4, 6e-4, 8e-4, 1e-3]),
+        (Int(32, 256, step=32), [32, 64, 96, 128, 160, 192, 224, 256]),
+        (Int(10, 100, log=True, step=25), [25, 50, 75, 100]),
+    ],
+)
+def test_a_stepped_range_samples_contains_and_normalizes_only_its_grid(distribution, grid) -> None:
+    rng = np.random.default_rng(0)
+    assert distribution.grid_values() == pytest.approx(grid)
+    assert sorted({distribution.sample(rng) for _ in range(500)}) == pytest.approx(grid)
+    assert all(distribution.contains(value) for value in grid)
+    gap = grid[1] - grid[0]
+    off_grid = [grid[0] - gap, grid[0] + 0.3 * gap, grid[-1] + gap]
+    assert not any(distribution.contains(value) for value in off_grid)
+    assert [distribution.normalize(value) for value in off_grid] == pytest.approx([grid[0], grid[0], grid[-1]])
+
+
+@pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda: Float(3, 1), r"`low <= high` must hold, but got \(low=3, high=1\)"),
@@ -60,6 +81,12 @@ def test_samples_follow_hyperopt_semantics() -> None:
         (lambda: Float(0, float("inf")), r"`high` must be a finite number"),
         (lambda: Float(0, 1, step=0), r"`step` must be a positive number, but got step=0"),
         (lambda: Int(1.5, 3), r"`low` of an integer range must be a whole number, but got 1.5"),
+        (lambda: Int(8, 64, step=2.5), r"`step` of an integer range must be a whole number, but got 2.5"),
+        (
+            lambda: Float(1e-5, 5e-5, log=True, step=1e-4),
+            r"no multiple of step=0.0001 lies in \[low=1e-05, high=5e-05\]",
+        ),
+        (lambda: Int(33, 63, step=32), r"no multiple of step=32 lies in \[low=33, high=63\]"),
         (lambda: Categorical("abc"), r"options must be a list, but got str \('abc'\)"),
         (lambda: Categorical([]), r"at least one value"),
         (lambda: Normal(0, 0), r"`sigma` must be a positive number, but got sigma=0"),
@@ -119,3 +146,18 @@ def test_decode_gives_values_and_fixed_values() -> None:
 def test_a_condition_must_name_an_unconditional_choice() -> None:
     with pytest.raises(ConfigurationError, match="must name an unconditional choice"):
         Space({"x": Float(0, 1), "y": Float(0, 1)}, conditions={"y": ("x", 0)})
+
+
+def test_a_whole_number_parameter_searched_with_a_stepped_expression_gets_whole_numbers() -> None:
+    from flair_hpo import parameters as p
+    from flair_hpo.tasks import SequenceTaggerSearchSpace
+
+    space = SequenceTaggerSearchSpace(tag_type="ner")
+    space.add_parameter(p.SequenceTagger.HIDDEN_SIZE, hp.quniform, low=30, high=256, q=32)
+    space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, low=8, high=64, step=8, log=True)
+    assert space.value_of(p.SequenceTagger.HIDDEN_SIZE) == Int(32, 256, step=32)
+    rng = np.random.default_rng(0)
+    for parameter, step in ((p.SequenceTagger.HIDDEN_SIZE, 32), (p.ModelTrainer.MINI_BATCH_SIZE, 8)):
+        distribution = space.value_of(parameter)
+        values = {distribution.decode(distribution.sample(rng)) for _ in range(100)}
+        assert all(type(value) is int and value % step == 0 for value in values)

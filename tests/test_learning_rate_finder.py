@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +91,19 @@ def test_find_lr_command_writes_the_plot(flair_cache, tmp_path: Path) -> None:
     )
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "learning_rate.png").is_file() and "suggested learning rate:" in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--iterations", "0"], "iterations must be a positive whole number, but got 0"),
+        (["--mini-batch-size", "-4"], "mini_batch_size must be a positive whole number, but got -4"),
+        (["--start-learning-rate", "1", "--end-learning-rate", "0.1"], r"must hold, but got \(1, 0.1\)"),
+        (["--fine-tune", "--transformer", "t", "--start-learning-rate", "0.05"], r"must hold, but got \(0.05, 0.01\)"),
+    ],
+)
+def test_find_lr_refuses_a_bad_ramp_before_it_reads_the_corpus(options: list[str], message: str, tmp_path) -> None:
+    output = tmp_path / "out"
+    result = CliRunner().invoke(main, ["find-lr", str(tmp_path / "no-such-corpus"), "--output", str(output), *options])
+    assert result.exit_code == 2 and re.search(message, result.output), result.output
+    assert not output.exists()

@@ -16,9 +16,12 @@ from timeline import Timeline
 from flair_hpo import LocalExecutor, Orchestrator
 from flair_hpo import parameters as p
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.storage import JOURNAL_NAME, Journal
+from flair_hpo.executors.base import SearchSetup, TrialJob
+from flair_hpo.search.callbacks import SearchCallback
+from flair_hpo.search.settings import StudySettings
+from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord
 from flair_hpo.strategies import GridSearch
-from flair_hpo.tasks import TextClassifierSearchSpace
+from flair_hpo.tasks import TEXT_CLASSIFICATION, TextClassifierSearchSpace
 
 pytestmark = pytest.mark.training
 TESTS = Path(__file__).resolve().parent
@@ -66,6 +69,51 @@ def test_a_worker_killed_mid_trial_is_retried_then_its_trial_fails(trec, glove, 
     assert "WorkerCrashedError after 1 retries" in states["SelfKillingSGD"][1] and "-9" in states["SelfKillingSGD"][1]
 
 
+class KillsTheIdleWorker(SearchCallback):
+    """SIGKILLs the local executor's only worker once the first trial has ended: a worker that dies between
+    trials (the out-of-memory killer, a user's kill)."""
+
+    def __init__(self, executor: LocalExecutor) -> None:
+        self.executor, self.killed = executor, False
+
+    def on_trial_end(self, trial, best) -> None:
+        if not self.killed:
+            process = self.executor._workers[0].process
+            process.kill()
+            process.wait()
+            self.killed = True
+
+
+def test_a_worker_that_died_while_idle_is_replaced_and_no_trial_fails(trec, glove, tmp_path, caplog) -> None:
+    executor = LocalExecutor(1)
+    killer = KillsTheIdleWorker(executor)
+    result = Orchestrator(
+        trec, tmp_path, _space(glove, ["SGD", "AdamW"]), GridSearch(), callbacks=[killer], executor=executor
+    ).optimize()
+    assert killer.killed and [t.state.value for t in result.trials] == ["completed"] * 4
+    assert "a local worker died while idle (exit code -9); a fresh one takes its place" in caplog.text
+
+
+def test_a_failed_retry_is_recorded_as_the_run_it_was_not_as_run_0(trec, glove, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    sys.path.insert(0, str(TESTS))
+    from killing_optimizers import SelfKillingSGD
+
+    settings = StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=1, training_runs=3)
+    runs_reported: list[RunRecord] = []
+    executor = LocalExecutor(1, trial_retries=0)
+    executor.start(SearchSetup(trec, settings, True, None, lambda trial, record: runs_reported.append(record)))
+    config = {"document_embeddings": "DocumentPoolEmbeddings", "DocumentPoolEmbeddings.embeddings": [glove]}
+    config |= {"optimizer": SelfKillingSGD, "learning_rate": 0.1}
+    try:  # a resumed trial whose runs 0 and 1 completed before: only run 2 is left
+        executor.submit(TrialJob(7, config, [(2, tmp_path / "run-2", 2)]), None)
+        [(number, records)] = executor.wait()
+    finally:
+        executor.shutdown()
+    assert number == 7 and [(r.run, r.state.value) for r in records] == [(2, "failed")]
+    assert "WorkerCrashedError after 0 retries" in records[0].error
+
+
 def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repeating_a_trial(
     flair_cache, tmp_path
 ) -> None:
@@ -74,8 +122,11 @@ def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repea
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while process.poll() is None and "end " not in (events.read_text() if events.exists() else ""):
         time.sleep(0.2)
+    workers = psutil.Process(process.pid).children()
     process.send_signal(signal.SIGKILL)  # while the second trial (at least) trains
     process.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert workers and not alive  # the workers of a search that is gone do not train on
     journal = Journal(base / JOURNAL_NAME, read_only=True)
     before = {t.number: t.score for t in journal.trials() if t.state.finished}
     journal.close()

@@ -9,7 +9,7 @@ import pytest
 pytest.register_assert_rewrite("flair_hpo.testing.strategy_contract")  # before the import: readable failures
 
 from flair_hpo.errors import ConfigurationError  # noqa: E402
-from flair_hpo.space import Categorical, Float, Normal, Space  # noqa: E402
+from flair_hpo.space import Categorical, Float, Int, Normal, Space  # noqa: E402
 from flair_hpo.strategies import OptunaSearch, TPESearch  # noqa: E402
 from flair_hpo.testing.strategy_contract import continuous_space, run  # noqa: E402
 
@@ -36,6 +36,22 @@ def test_the_named_sampler_and_its_options_reach_optuna() -> None:
     default = OptunaSearch(seed=3)
     default.make_configurations(continuous_space())
     assert isinstance(default._study.sampler, optuna.samplers.TPESampler) and default._study.sampler._multivariate
+
+
+@pytest.mark.parametrize(
+    ("distribution", "grid"),
+    [
+        (Float(0.0, 1.0, step=0.25), {0.0, 0.25, 0.5, 0.75, 1.0}),
+        (Float(0.05, 0.25, step=0.1), {0.1, 0.2}),
+        (Float(0.001, 0.01, log=True, step=0.003), {0.003, 0.006, 0.009}),
+        (Int(32, 128, step=32), {32, 64, 96, 128}),
+        (Int(8, 64, log=True, step=8), {8, 16, 24, 32, 40, 48, 56, 64}),
+    ],
+)
+def test_a_stepped_range_is_searched_on_its_grid_until_the_grid_is_exhausted(distribution, grid) -> None:
+    space = Space({"x": distribution})
+    points = run(OptunaSearch(seed=0), space, lambda s, p: -abs(p["x"] - 0.3), 20)
+    assert sorted(p["x"] for p in points) == pytest.approx(sorted(grid))  # each grid value once, then exhausted
 
 
 def test_repeated_proposals_are_answered_from_the_first_and_never_evaluated_twice() -> None:

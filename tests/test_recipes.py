@@ -123,6 +123,14 @@ def test_a_learning_rate_above_one_with_the_fine_tuning_recipe_is_warned_about()
     space.to_space()  # the train recipe's learning rates are not fine-tuning's
 
 
+def test_a_fine_tuning_learning_rate_from_a_normal_distribution_is_taken_unchecked() -> None:
+    from hyperopt import hp
+
+    space = transformer_space([True])
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, hp.lognormal, mu=-10.4, sigma=0.5)  # about 3e-5
+    assert "learning_rate" in space.to_space().describe()  # its bounds are unknown: no warning, no error
+
+
 def test_the_fine_tuning_spaces_search_what_practitioners_search() -> None:
     for task in (TEXT_CLASSIFICATION, SEQUENCE_TAGGING):
         space = task.fine_tuning_space("a-model")

@@ -208,6 +208,25 @@ def test_a_search_whose_every_trial_fails_the_same_way_stops_after_three(tmp_pat
     assert "search stopped: every trial so far (3) failed the same way: run 0: " in caplog.text
 
 
+def test_configurations_refused_for_the_model_size_limit_do_not_stop_the_search() -> None:
+    from flair_hpo.search.stop_reasons import same_failure
+    from flair_hpo.storage import TrialRecord
+
+    def failed(number: int, error: str) -> TrialRecord:
+        return TrialRecord(number, {}, {}, State.FAILED, error=f"run 0: {error}")
+
+    too_large = [
+        failed(n, f"ModelTooLarge: the saved model would take {n + 3}.0M, more than the limit of 2.0M")
+        for n in range(3)
+    ]
+    assert same_failure(too_large) is None  # no training was spent on them
+    nan_loss = [failed(n, "ValueError: the loss is nan") for n in range(3, 6)]
+    assert (
+        same_failure(too_large + nan_loss)
+        == "every trial so far (3) failed the same way: run 0: ValueError: the loss is nan"
+    )
+
+
 def test_a_search_goes_on_while_failures_differ_or_one_trial_completed(tmp_path) -> None:
     def fails_unless_batch_16(config: dict):
         return None if config["mini_batch_size"] != 16 else quadratic(config)
@@ -224,3 +243,13 @@ def test_a_ctrl_c_caught_on_the_way_still_stops_the_search_after_the_trial_it_ca
     journal = Journal(tmp_path / JOURNAL_NAME, read_only=True)
     assert [t.state for t in journal.trials()] == [State.COMPLETED] * 2
     journal.close()
+
+
+def test_a_job_that_waited_to_start_has_the_wait_taken_from_its_time_budget() -> None:
+    from flair_hpo.executors.base import TrialJob
+    from flair_hpo.executors.local import _remaining
+
+    job = TrialJob(0, {}, [], seconds_left=10.0, submitted=time.time() - 4.0)  # queued for 4 s
+    assert job.deadline() - time.monotonic() == pytest.approx(6.0, abs=0.5)
+    assert _remaining(job, []).deadline() == pytest.approx(job.deadline(), abs=0.5)  # a retry keeps the deadline
+    assert TrialJob(0, {}, []).deadline() is None

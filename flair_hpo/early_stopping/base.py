@@ -19,7 +19,7 @@ class EarlyStopping(ABC):
     """Base of all rules. ``grace_epochs``: no trial is stopped before it has trained this many epochs."""
 
     def __init__(self, grace_epochs: int = 1) -> None:
-        check_positive("grace_epochs", grace_epochs, integer=True)
+        grace_epochs = check_positive("grace_epochs", grace_epochs, integer=True)
         self.grace_epochs = grace_epochs
         self.max_epochs: int = 0
         self._runs: dict[int, dict[int, list[float]]] = {}  # trial -> epoch -> value of each run
@@ -27,7 +27,7 @@ class EarlyStopping(ABC):
 
     def bind(self, max_epochs: int) -> None:
         """Start a search whose runs train at most ``max_epochs`` epochs (forgets every trial seen before)."""
-        check_positive("max_epochs", max_epochs, integer=True)
+        max_epochs = check_positive("max_epochs", max_epochs, integer=True)
         self.max_epochs = max_epochs
         self._runs, self._completed = {}, set()
         self._on_bind()

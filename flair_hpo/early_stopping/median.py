@@ -16,7 +16,7 @@ class MedianStopping(EarlyStopping):
 
     def __init__(self, grace_epochs: int = 1, min_trials: int = 5) -> None:
         super().__init__(grace_epochs)
-        check_positive("min_trials", min_trials, integer=True)
+        min_trials = check_positive("min_trials", min_trials, integer=True)
         self.min_trials = min_trials
 
     def _decide(self, trial: int, epoch: int) -> bool:

@@ -15,7 +15,7 @@ class SuccessiveHalving(EarlyStopping):
 
     def __init__(self, grace_epochs: int = 1, reduction_factor: int = 3) -> None:
         super().__init__(grace_epochs)
-        check_positive("reduction_factor", reduction_factor, integer=True)
+        reduction_factor = check_positive("reduction_factor", reduction_factor, integer=True)
         if reduction_factor < 2:
             raise ConfigurationError(f"reduction_factor must be at least 2, but got {reduction_factor!r}.")
         self.reduction_factor = reduction_factor

@@ -30,7 +30,14 @@ class TrialJob:
     config: dict[str, Any]
     runs: list[tuple[int, Path, int]]  # (run index, folder, seed)
     seconds_left: Optional[float] = None  # until the search's time budget ends, when there is one
-    submitted: float = field(default_factory=time.monotonic)
+    submitted: float = field(default_factory=time.time)  # wall-clock time: workers on other machines read it too
+
+    def deadline(self) -> Optional[float]:
+        """When the search's time budget ends, on this process's monotonic clock: the time the job waited
+        before it started (queued, requeued, retried) counts against it."""
+        if self.seconds_left is None:
+            return None
+        return time.monotonic() + self.seconds_left - (time.time() - self.submitted)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ def execute(
 ) -> list[RunRecord]:
     """Train a job's runs one after the other; stop at the first run that does not complete. ``plugins``
     makes further trainer plugins for each run."""
-    deadline = time.monotonic() + job.seconds_left if job.seconds_left is not None else None
+    deadline = job.deadline()
     records = []
     for run_index, folder, seed in job.runs:
         record = runner.run(

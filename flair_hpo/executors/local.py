@@ -50,9 +50,16 @@ class _Queued:
 
 
 def _remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
-    """The job of a trial run again: its runs not yet reported."""
+    """The job of a trial run again: its runs not yet reported, by the same deadline."""
     done = {record.run for record in reported}
-    return TrialJob(job.number, job.config, [run for run in job.runs if run[0] not in done], job.seconds_left)
+    runs = [run for run in job.runs if run[0] not in done]
+    return TrialJob(job.number, job.config, runs, job.seconds_left, job.submitted)
+
+
+def _failed_run(job: TrialJob, reported: list[RunRecord], reason: str) -> RunRecord:
+    """The record of the first of a job's runs that was not reported, failed for ``reason``."""
+    done = {record.run for record in reported}
+    return RunRecord(next(run for run, _, _ in job.runs if run not in done), State.FAILED, error=reason)
 
 
 class LocalExecutor(Executor):
@@ -72,13 +79,15 @@ class LocalExecutor(Executor):
     ) -> None:
         self.auto = max_concurrent_trials == "auto"
         if not self.auto:
-            check_positive("max_concurrent_trials (a whole number or 'auto')", max_concurrent_trials, integer=True)
+            max_concurrent_trials = check_positive(
+                "max_concurrent_trials (a whole number or 'auto')", max_concurrent_trials, integer=True
+            )
         if isinstance(trial_retries, bool) or not isinstance(trial_retries, int) or trial_retries < 0:
             raise ConfigurationError(f"trial_retries must be a whole number of at least 0, but got {trial_retries!r}.")
         if trial_timeout is not None:
             check_positive("trial_timeout", trial_timeout)
         if threads_per_trial is not None:
-            check_positive("threads_per_trial", threads_per_trial, integer=True)
+            threads_per_trial = check_positive("threads_per_trial", threads_per_trial, integer=True)
         self._fixed_concurrency = 1 if self.auto else int(max_concurrent_trials)
         self.trial_retries = trial_retries
         self.trial_timeout = trial_timeout
@@ -162,16 +171,26 @@ class LocalExecutor(Executor):
         return workers
 
     def _dispatch(self, worker: Worker, job: TrialJob, rule: Any) -> None:
+        if worker.process.poll() is not None:  # it died while idle (killed between trials): not the trial's fault
+            log.warning(
+                "a local worker died while idle (exit code %s); a fresh one takes its place", worker.process.returncode
+            )
+            fresh = self._replace(worker)
+            fresh.attempts, fresh.reported, fresh.device = worker.attempts, worker.reported, worker.device
+            worker = fresh
         if self._cache is not None:  # computed once here; workers read the tables from disk
             modules = [v for value in job.config.values() for v in (value if isinstance(value, list) else [value])]
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
         config = {key: self._shared.stand_in(value) for key, value in job.config.items()}
-        for index in sorted(set().union(*(indices(value) for value in config.values())) - worker.received):
-            worker.connection.send(("share", index, self._shared.pickled[index]))
-            worker.received.add(index)
         worker.job, worker.rule, worker.started = job, rule, time.monotonic()
         sent = TrialJob(job.number, config, job.runs, job.seconds_left, job.submitted)
-        worker.connection.send(("job", sent, rule.describe() if rule is not None else None, worker.device))
+        try:
+            for index in sorted(set().union(*(indices(value) for value in config.values())) - worker.received):
+                worker.connection.send(("share", index, self._shared.pickled[index]))
+                worker.received.add(index)
+            worker.connection.send(("job", sent, rule.describe() if rule is not None else None, worker.device))
+        except OSError:  # it died just now: wait() reads the closed connection and retries the trial
+            log.debug("trial %d: its worker died as the trial was sent", job.number)
 
     def wait(self) -> list[tuple[int, Outcome]]:
         """Finished trials; with "auto", also returns (maybe with none) as soon as there is room for more."""
@@ -254,7 +273,7 @@ class LocalExecutor(Executor):
             return []
         reason = f"WorkerCrashedError after {self.trial_retries} retries: its worker process died (exit code {code})"
         log.warning("trial %d could not be run: %s", job.number, reason)
-        return [(job.number, [*reported, RunRecord(len(reported), State.FAILED, error=reason)])]
+        return [(job.number, [*reported, _failed_run(job, reported, reason)])]
 
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
         if self.trial_timeout is None:
@@ -267,10 +286,10 @@ class LocalExecutor(Executor):
                 self._replace(worker)
                 reason = f"cancelled after running longer than trial_timeout={self.trial_timeout:g} s"
                 log.warning("trial %d ran longer than %.0f s and was cancelled", job.number, self.trial_timeout)
-                cancelled.append((job.number, [*reported, RunRecord(len(reported), State.FAILED, error=reason)]))
+                cancelled.append((job.number, [*reported, _failed_run(job, reported, reason)]))
         return cancelled
 
     def shutdown(self) -> None:
         if self._processes is not None:
             self._processes.stop(self._workers)
-        self._workers = []
+        self._workers, self._queue = [], []  # a search started again resubmits its unfinished trials

@@ -60,7 +60,13 @@ class WorkerProcesses:
         threads = str(self.threads)
         limits = {"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
         environment = {**limits, **os.environ, KEY_VARIABLE: self._key.hex()}
-        command = [sys.executable, "-m", "flair_hpo.executors.local_worker", str(self.listener.address)]
+        command = [
+            sys.executable,
+            "-m",
+            "flair_hpo.executors.local_worker",
+            str(self.listener.address),
+            str(os.getpid()),
+        ]
         processes = {}
         for _ in range(count):
             process = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)

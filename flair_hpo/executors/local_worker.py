@@ -1,4 +1,4 @@
-"""A worker process of the local executor: ``python -m flair_hpo.executors.local_worker ADDRESS``.
+"""A worker process of the local executor: ``python -m flair_hpo.executors.local_worker ADDRESS SEARCH_PID``.
 
 It connects back to the search's process (the authentication key comes in ``FLAIR_HPO_WORKER_KEY``),
 receives the corpus and the settings once, then trains one trial after another, sending each run's record
@@ -8,6 +8,7 @@ of its own, it never imports the user's script (as multiprocessing's spawn would
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import signal
@@ -16,6 +17,7 @@ from multiprocessing.connection import Client, Connection
 from typing import Any
 
 KEY_VARIABLE = "FLAIR_HPO_WORKER_KEY"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class RuleOverConnection:
@@ -80,8 +82,18 @@ def serve(connection: Connection) -> None:
             connection.send(("done", records))
 
 
+def die_with_the_search() -> None:
+    """On Linux, have the kernel kill this worker when the search's process ends however it ends (SIGTERM,
+    SIGKILL, a crash), so that no worker trains on for a search that is gone."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != int(sys.argv[2]):  # the search ended before the line above
+            os._exit(1)
+
+
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the search's to handle; it stops its workers
+    die_with_the_search()
     link = Client(sys.argv[1], authkey=bytes.fromhex(os.environ[KEY_VARIABLE]))
     link.send(("hello", os.getpid()))
     serve(link)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import torch
 
@@ -26,9 +26,6 @@ from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
 from flair_hpo.optional import require
 from flair_hpo.storage.records import State
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("flair_hpo")
 
@@ -71,7 +68,9 @@ class RayExecutor(Executor):
         num_cpus: Optional[int] = None,
     ) -> None:
         self.ray = require("ray", extra="ray")
-        if isinstance(resources_per_trial, str) and resources_per_trial != AUTO:
+        if not isinstance(resources_per_trial, (str, dict, type(None))) or (
+            isinstance(resources_per_trial, str) and resources_per_trial != AUTO
+        ):
             raise ConfigurationError(
                 f"resources_per_trial must be {AUTO!r} or Ray resources such as {{'cpu': 1, 'gpu': 0.25}}, "
                 f"but got {resources_per_trial!r}."
@@ -89,7 +88,7 @@ class RayExecutor(Executor):
         for name, amount in resources.items():
             check_positive(f"resources_per_trial[{name!r}]", amount)
         if max_concurrent_trials is not None:
-            check_positive("max_concurrent_trials", max_concurrent_trials, integer=True)
+            max_concurrent_trials = check_positive("max_concurrent_trials", max_concurrent_trials, integer=True)
         if isinstance(trial_retries, bool) or not isinstance(trial_retries, int) or trial_retries < 0:
             raise ConfigurationError(f"trial_retries must be a whole number of at least 0, but got {trial_retries!r}.")
         if trial_timeout is not None:

@@ -95,11 +95,9 @@ def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -
 
 def _no_best_message(search: Optional[SearchResult], seconds: float, interrupted: bool) -> str:
     """Why a search gave no model, in words that say what to change."""
-    if interrupted and (search is None or not search.trials):
-        return "stopped by Ctrl-C before the first trial finished an epoch: there is no model to save."
-    if search is None:
+    if search is None and not interrupted:
         return "the search did not start."
-    failed = [trial.error_summary for trial in search.trials if trial.state is State.FAILED]
+    failed = [trial.error_summary for trial in search.trials if trial.state is State.FAILED] if search else []
     if failed:
         reason, count = Counter(failed).most_common(1)[0]
         return f"no configuration could be trained ({len(failed)} failed); the most common reason ({count}x): {reason}"
@@ -165,7 +163,7 @@ def autotune(
             f"not {requested_task.name}."
         )
     parsed_metric = parse_metric(metric, resolved_task, predictions)
-    check_positive("final_seeds", final_seeds, integer=True)
+    final_seeds = check_positive("final_seeds", final_seeds, integer=True)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
     search_strategy = STRATEGIES.get(strategy)(seed=seed)

@@ -14,6 +14,7 @@ import click
 
 from flair_hpo.early_stopping import rule_names
 from flair_hpo.errors import ConfigurationError
+from flair_hpo.objective import metric_strings
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import task_names
 
@@ -76,7 +77,7 @@ def main(verbose: bool) -> None:
     "--metric",
     default="f1",
     show_default=True,
-    help="f1, macro-f1, accuracy, f1:LABEL, precisionAtRecall:X[:LABEL], recallAtPrecision:X[:LABEL]",
+    help=metric_strings.VALID,
 )
 @click.option(
     "--predictions",

@@ -7,9 +7,9 @@ from typing import Optional
 
 from flair.visual.training_curves import Plotter
 
-from flair_hpo.errors import ConfigurationError
+from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import load_corpus
-from flair_hpo.frontends.learning_rate_finder import ModelTrainer
+from flair_hpo.frontends.learning_rate_finder import FINE_TUNING_RANGE, ModelTrainer
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
@@ -38,6 +38,17 @@ def find_learning_rate_for(
     suggestion. ``fine_tune``: the model fine-tunes ``transformer``, under AdamW, with the fine-tuning rule."""
     if fine_tune and transformer is None:
         raise ConfigurationError("the fine-tuning finder needs a transformer to fine-tune: give --transformer.")
+    start, end = FINE_TUNING_RANGE if fine_tune else (1e-7, 10.0)
+    start = start if start_learning_rate is None else check_positive("start_learning_rate", start_learning_rate)
+    end = end if end_learning_rate is None else check_positive("end_learning_rate", end_learning_rate)
+    if start >= end:
+        raise ConfigurationError(
+            f"the ramp must rise: start_learning_rate < end_learning_rate must hold, but got ({start:g}, {end:g})."
+        )
+    steps = FINE_TUNING_ITERATIONS if fine_tune else 100
+    steps = steps if iterations is None else check_positive("iterations", iterations, integer=True)
+    batch = 16 if fine_tune else 32
+    batch = batch if mini_batch_size is None else check_positive("mini_batch_size", mini_batch_size, integer=True)
     loaded = load_corpus(corpus, get_task(task) if task is not None else None, label_type)
     settings = StudySettings(task=loaded.task, label_type=resolve_label_type(loaded.corpus, loaded.label_type))
     labels = label_dictionary(loaded.corpus, settings.label, loaded.task.add_unknown_label)
@@ -49,13 +60,12 @@ def find_learning_rate_for(
     model = loaded.task.build_model(config, settings, labels)
     trainer = ModelTrainer(model, loaded.corpus)
     recipe = RECIPES.get(FINE_TUNING_RECIPE if fine_tune else DEFAULT_RECIPE)
-    steps = iterations or (FINE_TUNING_ITERATIONS if fine_tune else 100)
     tsv = trainer.find_learning_rate(
         output,
         resolve_optimizer(optimizer or recipe.optimizer),
-        mini_batch_size=mini_batch_size or (16 if fine_tune else 32),
-        start_learning_rate=start_learning_rate,
-        end_learning_rate=end_learning_rate,
+        mini_batch_size=batch,
+        start_learning_rate=start,
+        end_learning_rate=end,
         iterations=steps,
         fine_tune=fine_tune,
     )

@@ -21,6 +21,8 @@ from flair.datasets import DataLoader
 from flair.trainers import ModelTrainer as FlairModelTrainer
 from flair.training_utils import store_embeddings
 
+from flair_hpo.errors import ConfigurationError
+
 log = logging.getLogger("flair_hpo")
 
 LEARNING_RATE_FILE = "learning_rate.tsv"
@@ -99,7 +101,7 @@ class ModelTrainer(FlairModelTrainer):
         if smoothing_factor is None:
             smoothing_factor = 0.9 if fine_tune else 0.98
         if not 0 < start_learning_rate < end_learning_rate:
-            raise ValueError(
+            raise ConfigurationError(
                 f"0 < start_learning_rate < end_learning_rate must hold, got ({start_learning_rate}, {end_learning_rate})"
             )
         path = Path(base_path)

@@ -147,7 +147,7 @@ class ParamSelector:
 
     def optimize(self, search_space: SearchSpace, max_evals: int = 100) -> SearchResult:
         """Evaluate up to ``max_evals`` configurations (fewer if the time limit comes first); returns the result."""
-        check_positive("max_evals", max_evals, integer=True)
+        max_evals = check_positive("max_evals", max_evals, integer=True)
         space = self._translate(search_space)
         space.add_budget(Budget.RUNS, max_evals)
         if self.time_limit is not None:

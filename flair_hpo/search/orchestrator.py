@@ -16,14 +16,14 @@ from typing import Any, Optional, Union
 
 from flair.data import Corpus
 
-from flair_hpo.early_stopping import EARLY_STOPPING, EarlyStopping
-from flair_hpo.errors import ConfigurationError, JournalMismatchError
+from flair_hpo.early_stopping import EarlyStopping
+from flair_hpo.errors import JournalMismatchError
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
-from flair_hpo.search.preparation import fingerprint, prepare_search
+from flair_hpo.search.preparation import check_arguments, fingerprint, prepare_search
 from flair_hpo.search.stop_reasons import stop_reason, time_is_up
 from flair_hpo.search.study import open_journal, replay
 from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use
@@ -66,6 +66,7 @@ class Orchestrator:
         executor: Optional[Executor] = None,
         final_selection: Optional[FinalSelection] = None,
     ) -> None:
+        check_arguments(search_strategy, early_stopping, executor, final_selection)
         self.corpus = corpus
         self.base_path = Path(base_path)
         self.search_space = search_space
@@ -75,15 +76,8 @@ class Orchestrator:
         if embedding_cache is True:
             embedding_cache = EmbeddingCache(self.base_path / CACHE_FOLDER_NAME)
         self.embedding_cache = embedding_cache or None
-        if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-            valid = ", ".join(rule.__name__ for rule in EARLY_STOPPING)
-            raise ConfigurationError(
-                f"early_stopping must be a rule from flair_hpo.early_stopping ({valid}), but got {early_stopping!r}."
-            )
         self.early_stopping = early_stopping
         self.executor = executor if executor is not None else InProcessExecutor()
-        if final_selection is not None and not isinstance(final_selection, FinalSelection):
-            raise ConfigurationError(f"final_selection must be a FinalSelection or None, but got {final_selection!r}.")
         self.final_selection = final_selection
         self._rule: Any = None
         self.last_result: Optional[SearchResult] = None  # also set when the search was interrupted

@@ -7,9 +7,10 @@ from typing import Any, Optional
 
 from flair.data import Corpus
 
-from flair_hpo.early_stopping import EarlyStopping
+from flair_hpo.early_stopping import EARLY_STOPPING, EarlyStopping
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.executors.base import Executor
+from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.space import Space
 from flair_hpo.storage import prepare_base_path
@@ -17,6 +18,27 @@ from flair_hpo.strategies import SearchStrategy
 from flair_hpo.tasks import TaskSearchSpace
 from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
 from flair_hpo.training.model_size import check_space_fits
+
+
+def check_arguments(strategy: Any, early_stopping: Any, executor: Any, final_selection: Any) -> None:
+    """Refuse an argument of the wrong kind (a strategy's name instead of a strategy, say), naming what is valid."""
+    if not isinstance(strategy, SearchStrategy):
+        raise ConfigurationError(
+            f"search_strategy must be a strategy from flair_hpo.strategies (such as GridSearch(), RandomSearch(), "
+            f"TPESearch() or OptunaSearch()), but got {strategy!r}."
+        )
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        valid = ", ".join(rule.__name__ for rule in EARLY_STOPPING)
+        raise ConfigurationError(
+            f"early_stopping must be a rule from flair_hpo.early_stopping ({valid}), but got {early_stopping!r}."
+        )
+    if executor is not None and not isinstance(executor, Executor):
+        raise ConfigurationError(
+            f"executor must be an executor from flair_hpo.executors (InProcessExecutor(), LocalExecutor() or "
+            f"RayExecutor()), but got {executor!r}."
+        )
+    if final_selection is not None and not isinstance(final_selection, FinalSelection):
+        raise ConfigurationError(f"final_selection must be a FinalSelection or None, but got {final_selection!r}.")
 
 
 def prepare_search(

@@ -60,11 +60,11 @@ class Budgets:
         if self.seconds is not None:
             check_positive("the time budget", self.seconds)
         if self.trials is not None:
-            check_positive("the budget of runs (trials)", self.trials, integer=True)
+            self.trials = check_positive("the budget of runs (trials)", self.trials, integer=True)
         if self.generations is not None:
-            check_positive("the budget of generations", self.generations, integer=True)
+            self.generations = check_positive("the budget of generations", self.generations, integer=True)
         if self.epochs is not None:
-            check_positive("the budget of epochs", self.epochs, integer=True)
+            self.epochs = check_positive("the budget of epochs", self.epochs, integer=True)
 
     def is_unlimited(self) -> bool:
         return all(value is None for value in (self.seconds, self.trials, self.generations, self.epochs))
@@ -86,10 +86,10 @@ class StudySettings:
     max_model_bytes: Optional[int] = None
 
     def __post_init__(self) -> None:
-        check_positive("max_epochs", self.max_epochs, integer=True)
+        self.max_epochs = check_positive("max_epochs", self.max_epochs, integer=True)
         if self.max_model_bytes is not None:
-            check_positive("the model size limit", self.max_model_bytes, integer=True)
-        check_positive("training_runs", self.training_runs, integer=True)
+            self.max_model_bytes = check_positive("the model size limit", self.max_model_bytes, integer=True)
+        self.training_runs = check_positive("training_runs", self.training_runs, integer=True)
         Objective(self.metric, self.optimization_value)  # raises on a bad metric or optimization value
         if self.embeddings_storage_mode not in EMBEDDINGS_STORAGE_MODES:
             raise ConfigurationError(

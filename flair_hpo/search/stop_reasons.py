@@ -10,6 +10,7 @@ from typing import Optional
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.storage import State, TrialRecord
 from flair_hpo.strategies import SearchStrategy
+from flair_hpo.training.model_size import ModelTooLarge
 
 log = logging.getLogger("flair_hpo")
 
@@ -22,7 +23,10 @@ def time_is_up(deadline: Optional[float]) -> Optional[str]:
 
 def same_failure(finished: list[TrialRecord]) -> Optional[str]:
     """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
-    same way (numbers aside): another configuration would only fail again and burn the budget."""
+    same way (numbers aside): another configuration would only fail again and burn the budget. Trials refused
+    for the model-size limit do not count: they cost no training, and the space holds configurations that fit
+    (a space with none is refused before the search)."""
+    finished = [trial for trial in finished if f"{ModelTooLarge.__name__}: " not in (trial.error_summary or "")]
     if len(finished) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in finished):
         return None
     reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in finished}

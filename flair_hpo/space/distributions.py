@@ -115,9 +115,32 @@ def _check_step(step: Optional[float]) -> None:
         raise ConfigurationError(f"`step` must be a positive number, but got step={step!r}.")
 
 
+def _step_multipliers(low: float, high: float, step: float) -> tuple[int, int]:
+    """The first and the last k with ``k * step`` in ``[low, high]``; a step with no multiple there is refused."""
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    if first > last:
+        raise ConfigurationError(
+            f"no multiple of step={step:g} lies in [low={low:g}, high={high:g}]: give a step that fits the range."
+        )
+    return first, last
+
+
+def step_bounds(low: float, high: float, step: float) -> tuple[float, float]:
+    """The lowest and the highest multiple of ``step`` in ``[low, high]``."""
+    first, last = _step_multipliers(low, high, step)
+    return float(round(first * step, 12)), float(round(last * step, 12))
+
+
+def _on_step(value: float, step: float, low: float, high: float) -> float:
+    """``value`` rounded to the nearest multiple of ``step`` that lies in ``[low, high]``."""
+    first, last = _step_multipliers(low, high, step)
+    return float(round(min(max(round(value / step), first), last) * step, 12))
+
+
 @dataclass(frozen=True)
 class Float(Distribution):
-    """A real number in ``[low, high]``, uniform or log-uniform, optionally rounded to a multiple of ``step``."""
+    """A real number in ``[low, high]``, uniform or log-uniform, optionally rounded to the nearest multiple of
+    ``step`` that lies in the range."""
 
     low: float
     high: float
@@ -129,18 +152,15 @@ class Float(Distribution):
         _check_step(self.step)
         if self.log and self.low <= 0:
             raise ConfigurationError(f"a log-scale range needs `low > 0`, but got (low={self.low}, high={self.high}).")
+        if self.step is not None:
+            _step_multipliers(self.low, self.high, self.step)
 
     def sample(self, rng: np.random.Generator) -> float:
         if self.log:
             value = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
         else:
             value = rng.uniform(self.low, self.high)
-        return self._quantize(value)
-
-    def _quantize(self, value: float) -> float:
-        if self.step is None:
-            return float(value)
-        return float(round(round(value / self.step) * self.step, 12))
+        return self.normalize(value)
 
     def decode(self, encoded: Any) -> float:
         return float(encoded)
@@ -148,7 +168,7 @@ class Float(Distribution):
     def contains(self, encoded: Any) -> bool:
         value = float(encoded)
         if self.step is not None:
-            return self._quantize(self.low) <= value <= self._quantize(self.high)
+            return math.isclose(value, self.normalize(value), rel_tol=1e-9, abs_tol=1e-12)
         return self.low <= value <= self.high
 
     def describe(self) -> str:
@@ -159,50 +179,67 @@ class Float(Distribution):
     def grid_values(self) -> Optional[list[float]]:
         if self.step is None:
             return None
-        first, last = round(self.low / self.step), round(self.high / self.step)
+        first, last = _step_multipliers(self.low, self.high, self.step)
         if last - first + 1 > MAX_GRID_VALUES:
             return None
-        return [self._quantize(k * self.step) for k in range(first, last + 1)]
+        return [float(round(k * self.step, 12)) for k in range(first, last + 1)]
+
+    def normalize(self, encoded: Any) -> float:
+        if self.step is None:
+            return float(encoded)
+        return _on_step(float(encoded), self.step, self.low, self.high)
 
 
 @dataclass(frozen=True)
 class Int(Distribution):
-    """An integer in ``[low, high]`` (both included), optionally log-uniform."""
+    """An integer in ``[low, high]`` (both included), optionally log-uniform, and optionally a multiple of
+    ``step`` (a whole number)."""
 
     low: int
     high: int
     log: bool = False
+    step: Optional[int] = None
 
     def __post_init__(self) -> None:
         _check_bounds(self.low, self.high)
-        for name, bound in (("low", self.low), ("high", self.high)):
+        _check_step(self.step)
+        for name, bound in (("low", self.low), ("high", self.high), ("step", self.step or 1)):
             if not float(bound).is_integer():
                 raise ConfigurationError(f"`{name}` of an integer range must be a whole number, but got {bound!r}.")
         if self.log and self.low <= 0:
             raise ConfigurationError(f"a log-scale range needs `low > 0`, but got (low={self.low}, high={self.high}).")
+        _step_multipliers(self.low, self.high, self.step or 1)
 
     def sample(self, rng: np.random.Generator) -> int:
-        if self.log:
-            value = math.exp(rng.uniform(math.log(self.low - 0.5), math.log(self.high + 0.5)))
-            return int(min(max(round(value), self.low), self.high))
-        return int(rng.integers(self.low, self.high + 1))
+        step = self.step or 1
+        first, last = _step_multipliers(self.low, self.high, step)
+        if self.log:  # each value on the grid takes the log-width of the interval it is the nearest to
+            return self.normalize(math.exp(rng.uniform(math.log((first - 0.5) * step), math.log((last + 0.5) * step))))
+        return int(rng.integers(first, last + 1)) * step
 
     def decode(self, encoded: Any) -> int:
         return int(encoded)
 
     def contains(self, encoded: Any) -> bool:
-        return float(encoded).is_integer() and self.low <= int(encoded) <= self.high
+        return (
+            float(encoded).is_integer()
+            and self.low <= int(encoded) <= self.high
+            and int(encoded) % (self.step or 1) == 0
+        )
 
     def describe(self) -> str:
-        return f"{'log' if self.log else ''}int({self.low}, {self.high})"
+        step = f", step={self.step}" if self.step else ""
+        return f"{'log' if self.log else ''}int({self.low}, {self.high}{step})"
 
     def grid_values(self) -> Optional[list[int]]:
-        if self.high - self.low + 1 > MAX_GRID_VALUES:
+        step = self.step or 1
+        first, last = _step_multipliers(self.low, self.high, step)
+        if last - first + 1 > MAX_GRID_VALUES:
             return None
-        return list(range(int(self.low), int(self.high) + 1))
+        return [k * step for k in range(first, last + 1)]
 
     def normalize(self, encoded: Any) -> int:
-        return int(encoded)
+        return int(_on_step(float(encoded), self.step or 1, self.low, self.high))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ _CONVERTERS: dict[Callable[..., Any], Callable[..., Distribution]] = {
     hp.quniform: lambda low, high, q: Float(low, high, step=q),
     hp.loguniform: lambda low, high: Float(_exp(low), _exp(high), log=True),
     hp.qloguniform: lambda low, high, q: Float(_exp(low), _exp(high), log=True, step=q),
-    hp.uniformint: lambda low, high, q=1: Int(low, high) if q == 1 else Float(low, high, step=q),
+    hp.uniformint: lambda low, high, q=1: Int(low, high, step=None if q == 1 else q),
     hp.randint: _randint,
     hp.normal: lambda mu, sigma: Normal(mu, sigma),
     hp.qnormal: lambda mu, sigma, q: Normal(mu, sigma, step=q),
@@ -70,9 +70,12 @@ def to_hyperopt(key: str, distribution: Distribution) -> Any:
     if isinstance(distribution, Categorical):
         return hp.choice(key, list(range(len(distribution.options))))
     if isinstance(distribution, Int):
+        step = distribution.step or 1
         if distribution.log:
-            return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), 1)
-        return hp.uniformint(key, distribution.low, distribution.high)
+            return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), step)
+        if step == 1:
+            return hp.uniformint(key, distribution.low, distribution.high)
+        return hp.quniform(key, distribution.low, distribution.high, step)  # normalize makes them ints
     if isinstance(distribution, Float):
         low, high = (
             (math.log(distribution.low), math.log(distribution.high))

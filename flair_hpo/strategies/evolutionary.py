@@ -30,8 +30,8 @@ class EvolutionarySearch(SearchStrategy):
         seed: Optional[int] = None,
     ) -> None:
         super().__init__(seed)
-        check_positive("population_size", population_size, integer=True)
-        check_positive("tournament_size", tournament_size, integer=True)
+        population_size = check_positive("population_size", population_size, integer=True)
+        tournament_size = check_positive("tournament_size", tournament_size, integer=True)
         for name, rate in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
             if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
                 raise ConfigurationError(f"{name} must lie in [0, 1], but got {rate!r}.")

@@ -15,6 +15,7 @@ from typing import Any, Optional
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.optional import require
 from flair_hpo.space import Categorical, Float, Int, Point, Space
+from flair_hpo.space.distributions import step_bounds
 from flair_hpo.strategies.base import STRATEGIES, SearchStrategy
 
 SAMPLERS = {"tpe": "TPESampler", "gp": "GPSampler", "cmaes": "CmaEsSampler", "qmc": "QMCSampler"}
@@ -90,9 +91,13 @@ class OptunaSearch(SearchStrategy):
     def _suggest(trial: Any, key: str, distribution: Any) -> Any:
         if isinstance(distribution, Categorical):
             return trial.suggest_categorical(key, list(range(len(distribution.options))))
+        step = None if distribution.log else distribution.step  # Optuna steps linear ranges; normalize rounds the rest
+        low, high = (
+            step_bounds(distribution.low, distribution.high, step) if step else (distribution.low, distribution.high)
+        )
         if isinstance(distribution, Int):
-            return trial.suggest_int(key, distribution.low, distribution.high, log=distribution.log)
-        return trial.suggest_float(key, distribution.low, distribution.high, log=distribution.log)  # step: normalize
+            return trial.suggest_int(key, int(low), int(high), step=step or 1, log=distribution.log)
+        return trial.suggest_float(key, low, high, step=step, log=distribution.log)
 
     def _tell(self, trial: Any, objective: Optional[float]) -> None:
         if objective is None:

@@ -27,8 +27,8 @@ class TPESearch(SearchStrategy):
         self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None
     ) -> None:
         super().__init__(seed)
-        check_positive("n_startup_trials", n_startup_trials, integer=True)
-        check_positive("n_ei_candidates", n_ei_candidates, integer=True)
+        n_startup_trials = check_positive("n_startup_trials", n_startup_trials, integer=True)
+        n_ei_candidates = check_positive("n_ei_candidates", n_ei_candidates, integer=True)
         check_positive("gamma", gamma)
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates

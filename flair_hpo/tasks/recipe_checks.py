@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.registry import Registry
-from flair_hpo.space import Categorical, Distribution
+from flair_hpo.space import Categorical, Distribution, Normal
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
 from flair_hpo.training.recipes import DEFAULT_RECIPE, FINE_TUNING_RECIPE, RECIPES, SCHEDULES
 
@@ -22,6 +22,8 @@ def _values_and_bounds(value: Any) -> tuple[list[Any], Optional[tuple[float, flo
     """The values a fixed value or a distribution can take: a list of options, or a range's bounds."""
     if isinstance(value, Categorical):
         return list(value.options), None
+    if isinstance(value, Normal):
+        return [], None  # unbounded: neither values nor bounds to check
     if isinstance(value, Distribution):
         return [], (float(value.low), float(value.high))  # type: ignore[attr-defined]  # Float and Int have bounds
     return [value], None
@@ -39,6 +41,11 @@ def check_value(parameter: HyperParameter, value: Any) -> None:
             if option not in registry:
                 raise ConfigurationError(f"{parameter.key} must be one of {registry.names()}, but got {option!r}.")
     if parameter is ModelTrainer.WARMUP_FRACTION:
+        if isinstance(value, Normal):
+            raise ConfigurationError(
+                f"warmup_fraction is the share of training steps spent warming up, from 0 up to (not including) 1, "
+                f"but {value.describe()} can give any number: give options or a range within [0, 1)."
+            )
         for option in [*values, *(bounds or ())]:
             if not isinstance(option, (int, float)) or isinstance(option, bool) or not 0 <= option < 1:
                 raise ConfigurationError(
@@ -91,7 +98,7 @@ def check_fine_tuning(space: TaskSearchSpace) -> None:
             "fine_tune=True. Fine-tune a transformer (its FINE_TUNE parameter True) or use the 'train' recipe."
         )
     values, bounds = _possible(space, ModelTrainer.LEARNING_RATE, 0.0)
-    highest = max([*values, *(bounds or ())])
+    highest = max([*values, *(bounds or ())], default=0.0)  # a normal distribution is not checked
     if highest > 1:
         warnings.warn(
             f"a learning rate of {highest:g} with the fine_tune recipe (AdamW) is far above what fine-tuning uses "

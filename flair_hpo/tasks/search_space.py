@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.objective import EvaluationMetric, Metric, Objective, OptimizationValue
 from flair_hpo.search.settings import Budget, Budgets, StudySettings
-from flair_hpo.space import Categorical, Distribution, Float, Int, Space
+from flair_hpo.space import Categorical, Distribution, Float, Int, Normal, Space
+from flair_hpo.space.distributions import step_bounds
 from flair_hpo.space.hyperopt import from_hyperopt
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
 from flair_hpo.tasks.recipe_checks import check_fine_tuning, check_value
@@ -28,6 +29,21 @@ if TYPE_CHECKING:
 INTEGER_ARGUMENTS = {"hidden_size", "rnn_layers", "mini_batch_size", "patience", "reproject_words_dimension"}
 FINE_TUNING_EPOCHS = 4  # pretrained transformers are fine-tuned for a few epochs (2 to 4 is the usual advice)
 _SECONDS_PER_UNIT = {Budget.TIME_IN_H: 3600.0, Budget.TIME_IN_MIN: 60.0, Budget.TIME_IN_S: 1.0}
+
+
+def _whole_numbers_for(parameter: HyperParameter, distribution: Distribution) -> Distribution:
+    """A hyperopt range of an integer parameter (hidden_size, mini_batch_size ...) as an integer range; refused
+    where it gives other values than whole numbers."""
+    if parameter.value not in INTEGER_ARGUMENTS or not isinstance(distribution, (Float, Normal)):
+        return distribution
+    step = distribution.step
+    if isinstance(distribution, Float) and step is not None and float(step).is_integer():
+        low, high = step_bounds(distribution.low, distribution.high, step)
+        return Int(int(low), int(high), log=distribution.log, step=int(step))
+    raise ConfigurationError(
+        f"{parameter.key!r} takes whole numbers, but {distribution.describe()} is not a bounded range of whole numbers: use options=[...], "
+        "low and high with a whole-number step, hp.quniform with a whole-number q, hp.uniformint or hp.randint."
+    )
 
 
 class TaskSearchSpace:
@@ -54,10 +70,9 @@ class TaskSearchSpace:
         """Limit the search; a later budget of the same kind replaces the earlier one."""
         if not isinstance(budget, Budget):
             raise ConfigurationError(f"budget must be one of {[b.name for b in Budget]}, but got {budget!r}.")
-        check_positive(
+        self._budgets[budget] = check_positive(
             f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS, Budget.EPOCHS)
         )
-        self._budgets[budget] = value
 
     def add_evaluation_metric(self, metric: Metric) -> None:
         """Select by this dev metric: an ``EvaluationMetric``, or a ``CustomMetric`` from a metric string."""
@@ -69,12 +84,12 @@ class TaskSearchSpace:
         self.optimization_value = value
 
     def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
-        check_positive("max_epochs", max_epochs, integer=True)
+        max_epochs = check_positive("max_epochs", max_epochs, integer=True)
         self.max_epochs = max_epochs
 
     def add_training_runs(self, training_runs: int) -> None:
         """How often each configuration is trained; its score is the mean over these runs."""
-        check_positive("training_runs", training_runs, integer=True)
+        training_runs = check_positive("training_runs", training_runs, integer=True)
         self.training_runs = training_runs
 
     def add_label_type(self, label_type: str) -> None:
@@ -100,8 +115,9 @@ class TaskSearchSpace:
         distribution: Distribution
         if function is not None:
             arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
-            distribution = from_hyperopt(
-                function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}
+            distribution = _whole_numbers_for(
+                parameter,
+                from_hyperopt(function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}),
             )
         elif options is not None:
             distribution = Categorical(options)
@@ -110,8 +126,8 @@ class TaskSearchSpace:
                 raise ConfigurationError(
                     f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high})."
                 )
-            if parameter.value in INTEGER_ARGUMENTS and step is None:
-                distribution = Int(low, high, log=log)  # type: ignore[arg-type]  # Int checks for whole numbers
+            if parameter.value in INTEGER_ARGUMENTS:
+                distribution = Int(low, high, log=log, step=step)  # type: ignore[arg-type]  # Int checks for whole numbers
             else:
                 distribution = Float(low, high, log=log, step=step)
         else:

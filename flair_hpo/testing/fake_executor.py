@@ -80,7 +80,8 @@ class FakeExecutor(Executor):
         number = min(self._running, key=lambda n: (self.cost(self._running[n][0].config), n))
         job, rule = self._running.pop(number)
         seconds = self.cost(job.config) * self.seconds_per_cost
-        left = job.seconds_left - (time.monotonic() - job.submitted) if job.seconds_left is not None else None
+        deadline = job.deadline()
+        left = deadline - time.monotonic() if deadline is not None else None
         time.sleep(max(0.0, min(seconds, left if left is not None else seconds)))
         out_of_time = left is not None and seconds > left
         records = []

@@ -48,10 +48,10 @@ def finite_space() -> Space:
     return Space(
         {
             "embedding": Categorical(["rnn", "pool"]),
-            "hidden": Categorical([32, 64, 128]),
+            "hidden": Int(20, 100, step=32),  # 32, 64 or 96: the multiples of the step inside the range
             "layers": Int(1, 2),
             "pooling": Categorical(["mean", "max"]),
-            "lr": Float(0.1, 0.2, step=0.1),
+            "lr": Float(0.05, 0.25, step=0.1),  # 0.1 or 0.2
         },
         conditions={"hidden": ("embedding", 0), "layers": ("embedding", 0), "pooling": ("embedding", 1)},
     )
