@@ -5,7 +5,7 @@ On GPUs: the first trial runs alone until it has reported its peak GPU memory; t
 trials as its free memory holds at the largest peak seen so far plus a margin, and no more trials run than
 the CPU cores carry at the CPU use measured. A trial that meets CUDA out-of-memory is requeued and its GPU
 takes one trial fewer from then on. Without a GPU: one trial per core, one torch thread each (on a 2-core
-machine 2 trials at once trained 1.70x the trials per hour of the best way one at a time over 96 trainings,
+machine 2 trials at once trained 1.65x the trials per hour of the best way one at a time over 96 trainings,
 1.08x over 8: each worker's start is paid once; benchmarks/RESULTS.md).
 """
 
