@@ -153,7 +153,7 @@ def main() -> None:
     alone = after_first if args.one_at_a_time_trials else whole
     print(
         f'\n"auto" trains {after_first["auto"] / after_first["one at a time"]:.2f}x the trials per hour after the'
-        f' first trial, {whole["auto"] / alone["one at a time"]:.2f}x over its whole search'
+        f" first trial, {whole['auto'] / alone['one at a time']:.2f}x over its whole search"
         + (" (against the sample's rate after its first trial)" if args.one_at_a_time_trials else "")
     )
 
