@@ -1,6 +1,9 @@
 """A small real search with the local executor (two worker processes), run as its own process by the tests.
 
-python tests/local_search.py BASE_PATH FLAIR_CACHE EVENTS_FILE
+python tests/local_search.py BASE_PATH FLAIR_CACHE EVENTS_FILE [OPTIMIZER]
+
+OPTIMIZER: an optimizer of tests/killing_optimizers.py that every trial uses (the workers need tests/ on
+their PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from local_data import GLOVE_10K, use_local_data  # noqa: E402
 LEARNING_RATES = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]
 
 
-def search(base_path: Path, events: Path):
+def search(base_path: Path, events: Path, optimizer: str | None = None):
     import flair
     from flair.datasets import TREC_6
     from flair.embeddings import WordEmbeddings
@@ -42,6 +45,10 @@ def search(base_path: Path, events: Path):
         p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[WordEmbeddings(str(GLOVE_10K), no_header=True)]]
     )
     space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=LEARNING_RATES)
+    if optimizer is not None:
+        import killing_optimizers
+
+        space.set_fixed(p.ModelTrainer.OPTIMIZER, getattr(killing_optimizers, optimizer))
     return Orchestrator(
         corpus, base_path, space, GridSearch(), callbacks=[Events()], executor=LocalExecutor(2)
     ).optimize()
@@ -50,4 +57,4 @@ def search(base_path: Path, events: Path):
 if __name__ == "__main__":
     base, cache, events_file = (Path(argument) for argument in sys.argv[1:4])
     use_local_data("trec_6", cache=cache)
-    search(base, events_file)
+    search(base, events_file, sys.argv[4] if len(sys.argv) > 4 else None)

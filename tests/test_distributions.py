@@ -161,3 +161,16 @@ def test_a_whole_number_parameter_searched_with_a_stepped_expression_gets_whole_
         distribution = space.value_of(parameter)
         values = {distribution.decode(distribution.sample(rng)) for _ in range(100)}
         assert all(type(value) is int and value % step == 0 for value in values)
+
+
+def test_hyperopts_expression_of_a_stepped_integer_range_weights_its_grid_as_sampling_does() -> None:
+    from hyperopt.pyll.stochastic import sample
+
+    from flair_hpo.space.hyperopt import to_hyperopt
+
+    distribution = Int(1, 1000, log=True, step=100)  # 100 takes the log-width from 50 to 150: 36.5% of draws
+    rng = np.random.default_rng(0)
+    ours = np.mean([distribution.sample(rng) == 100 for _ in range(3000)])
+    expression = to_hyperopt("x", distribution)
+    theirs = np.mean([distribution.normalize(sample(expression, rng=rng)) == 100 for _ in range(3000)])
+    assert 0.32 < ours < 0.41 and 0.32 < theirs < 0.41

@@ -63,6 +63,24 @@ def test_a_heap_frozen_already_is_left_frozen() -> None:
         gc.unfreeze()
 
 
+def test_searches_in_several_threads_share_one_freeze_and_none_has_its_objects_frozen() -> None:
+    first, second, third = contextlib.ExitStack(), contextlib.ExitStack(), contextlib.ExitStack()
+    with automatic_collection_off():
+        first.enter_context(frozen_heap())
+        second.enter_context(frozen_heap())
+        second_garbage = cycle()  # the second search's model, in flight
+        first.close()  # the first search ends while the second runs
+        third.enter_context(frozen_heap())  # a third starts: it must not freeze the second's objects
+        garbage = weakref.ref(second_garbage)
+        del second_garbage
+        gc.collect()  # the second search's collection after its run
+        assert garbage() is None
+        second.close()
+        assert gc.get_freeze_count() > 0  # the third still runs
+        third.close()
+        assert gc.get_freeze_count() == 0
+
+
 class ModelWatch(TrainerPlugin):
     """Keeps a weak reference to each run's model."""
 

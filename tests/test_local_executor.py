@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -122,11 +123,8 @@ def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repea
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while process.poll() is None and "end " not in (events.read_text() if events.exists() else ""):
         time.sleep(0.2)
-    workers = psutil.Process(process.pid).children()
     process.send_signal(signal.SIGKILL)  # while the second trial (at least) trains
     process.wait()
-    _, alive = psutil.wait_procs(workers, timeout=10)
-    assert workers and not alive  # the workers of a search that is gone do not train on
     journal = Journal(base / JOURNAL_NAME, read_only=True)
     before = {t.number: t.score for t in journal.trials() if t.state.finished}
     journal.close()
@@ -138,6 +136,33 @@ def test_a_search_killed_while_its_workers_train_resumes_without_losing_or_repea
     assert sorted(after) == list(range(6)) and all(after[n] == score for n, score in before.items())
     ended = [line.split()[1] for line in events.read_text().splitlines() if line.startswith("end")]
     assert sorted(ended) == sorted(set(ended))  # no trial finished twice
+
+
+def test_workers_stuck_in_a_step_die_with_a_killed_search(flair_cache, tmp_path) -> None:
+    sleepers = tmp_path / "sleepers"
+    sleepers.mkdir()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        "FLAIR_HPO_TEST_SLEEPERS": str(sleepers),
+    }
+    command = [sys.executable, str(TESTS / "local_search.py"), str(tmp_path / "search"), str(flair_cache)]
+    command += [str(tmp_path / "events"), "SleepingSGD"]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    while not any(sleepers.iterdir()) and process.poll() is None and time.monotonic() - started < 180:
+        time.sleep(0.2)
+    workers = [psutil.Process(int(path.name)) for path in sleepers.iterdir()]
+    try:
+        assert workers, "no worker reached the sleeping optimizer"
+        process.kill()  # as the out-of-memory killer or `kill -9` would
+        process.wait()
+        _, alive = psutil.wait_procs(workers, timeout=5)
+        assert not alive  # they would otherwise sleep on for two minutes
+    finally:
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
 
 
 def test_bad_settings_are_named() -> None:

@@ -208,7 +208,7 @@ def test_a_search_whose_every_trial_fails_the_same_way_stops_after_three(tmp_pat
     assert "search stopped: every trial so far (3) failed the same way: run 0: " in caplog.text
 
 
-def test_configurations_refused_for_the_model_size_limit_do_not_stop_the_search() -> None:
+def test_configurations_refused_for_the_model_size_limit_stop_the_search_only_when_none_fits() -> None:
     from flair_hpo.search.stop_reasons import same_failure
     from flair_hpo.storage import TrialRecord
 
@@ -217,12 +217,15 @@ def test_configurations_refused_for_the_model_size_limit_do_not_stop_the_search(
 
     too_large = [
         failed(n, f"ModelTooLarge: the saved model would take {n + 3}.0M, more than the limit of 2.0M")
-        for n in range(3)
+        for n in range(20)
     ]
-    assert same_failure(too_large) is None  # no training was spent on them
-    nan_loss = [failed(n, "ValueError: the loss is nan") for n in range(3, 6)]
+    assert same_failure(too_large[:19]) is None  # no training was spent on them, and others may fit
+    assert same_failure(too_large) == (
+        f"every trial so far (20) was refused for the model-size limit: {too_large[-1].error_summary}"
+    )
+    nan_loss = [failed(n, "ValueError: the loss is nan") for n in range(20, 23)]
     assert (
-        same_failure(too_large + nan_loss)
+        same_failure(too_large[:3] + nan_loss)
         == "every trial so far (3) failed the same way: run 0: ValueError: the loss is nan"
     )
 
@@ -253,3 +256,14 @@ def test_a_job_that_waited_to_start_has_the_wait_taken_from_its_time_budget() ->
     assert job.deadline() - time.monotonic() == pytest.approx(6.0, abs=0.5)
     assert _remaining(job, []).deadline() == pytest.approx(job.deadline(), abs=0.5)  # a retry keeps the deadline
     assert TrialJob(0, {}, []).deadline() is None
+
+
+def test_a_lost_worker_whose_runs_were_all_reported_adds_no_failed_run() -> None:
+    from flair_hpo.executors.base import TrialJob
+    from flair_hpo.executors.local import _with_failure
+    from flair_hpo.storage import RunRecord
+
+    job = TrialJob(3, {}, [(1, Path("run-1"), 1), (2, Path("run-2"), 2)])  # a resumed trial: run 0 done before
+    done = [RunRecord(1, State.COMPLETED), RunRecord(2, State.COMPLETED)]
+    assert _with_failure(job, done, "lost") == done  # only the worker's last message was lost
+    assert [(r.run, r.state) for r in _with_failure(job, done[:1], "lost")] == [(1, State.COMPLETED), (2, State.FAILED)]

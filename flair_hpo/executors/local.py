@@ -56,10 +56,12 @@ def _remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
     return TrialJob(job.number, job.config, runs, job.seconds_left, job.submitted)
 
 
-def _failed_run(job: TrialJob, reported: list[RunRecord], reason: str) -> RunRecord:
-    """The record of the first of a job's runs that was not reported, failed for ``reason``."""
+def _with_failure(job: TrialJob, reported: list[RunRecord], reason: str) -> list[RunRecord]:
+    """A trial's runs when its worker was lost: those reported, then the first one not reported, failed for
+    ``reason`` (none when every run was reported and only the worker's last message was lost)."""
     done = {record.run for record in reported}
-    return RunRecord(next(run for run, _, _ in job.runs if run not in done), State.FAILED, error=reason)
+    left = [run for run, _, _ in job.runs if run not in done]
+    return [*reported, RunRecord(left[0], State.FAILED, error=reason)] if left else list(reported)
 
 
 class LocalExecutor(Executor):
@@ -183,7 +185,8 @@ class LocalExecutor(Executor):
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
         config = {key: self._shared.stand_in(value) for key, value in job.config.items()}
         worker.job, worker.rule, worker.started = job, rule, time.monotonic()
-        sent = TrialJob(job.number, config, job.runs, job.seconds_left, job.submitted)
+        deadline = job.deadline()  # sent as the seconds left now, so that only this machine's clocks count
+        sent = TrialJob(job.number, config, job.runs, deadline - time.monotonic() if deadline is not None else None)
         try:
             for index in sorted(set().union(*(indices(value) for value in config.values())) - worker.received):
                 worker.connection.send(("share", index, self._shared.pickled[index]))
@@ -273,7 +276,7 @@ class LocalExecutor(Executor):
             return []
         reason = f"WorkerCrashedError after {self.trial_retries} retries: its worker process died (exit code {code})"
         log.warning("trial %d could not be run: %s", job.number, reason)
-        return [(job.number, [*reported, _failed_run(job, reported, reason)])]
+        return [(job.number, _with_failure(job, reported, reason))]
 
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
         if self.trial_timeout is None:
@@ -286,7 +289,7 @@ class LocalExecutor(Executor):
                 self._replace(worker)
                 reason = f"cancelled after running longer than trial_timeout={self.trial_timeout:g} s"
                 log.warning("trial %d ran longer than %.0f s and was cancelled", job.number, self.trial_timeout)
-                cancelled.append((job.number, [*reported, _failed_run(job, reported, reason)]))
+                cancelled.append((job.number, _with_failure(job, reported, reason)))
         return cancelled
 
     def shutdown(self) -> None:

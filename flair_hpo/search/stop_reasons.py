@@ -15,6 +15,7 @@ from flair_hpo.training.model_size import ModelTooLarge
 log = logging.getLogger("flair_hpo")
 
 SAME_FAILURES_TO_STOP = 3
+SIZE_REFUSALS_TO_STOP = 20  # a space where 2 configurations in 3 are too large starts so 1 time in 3,300
 
 
 def time_is_up(deadline: Optional[float]) -> Optional[str]:
@@ -24,15 +25,19 @@ def time_is_up(deadline: Optional[float]) -> Optional[str]:
 def same_failure(finished: list[TrialRecord]) -> Optional[str]:
     """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
     same way (numbers aside): another configuration would only fail again and burn the budget. Trials refused
-    for the model-size limit do not count: they cost no training, and the space holds configurations that fit
-    (a space with none is refused before the search)."""
-    finished = [trial for trial in finished if f"{ModelTooLarge.__name__}: " not in (trial.error_summary or "")]
-    if len(finished) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in finished):
+    for the model-size limit count apart: they cost no training, and other configurations may fit, so the
+    search stops for them only once ``SIZE_REFUSALS_TO_STOP`` trials were refused and none was trained."""
+    trained = [trial for trial in finished if f"{ModelTooLarge.__name__}: " not in (trial.error_summary or "")]
+    if not trained and len(finished) >= SIZE_REFUSALS_TO_STOP:
+        return (
+            f"every trial so far ({len(finished)}) was refused for the model-size limit: {finished[-1].error_summary}"
+        )
+    if len(trained) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in trained):
         return None
-    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in finished}
+    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in trained}
     if len(reasons) > 1:
         return None
-    return f"every trial so far ({len(finished)}) failed the same way: {finished[-1].error_summary}"
+    return f"every trial so far ({len(trained)}) failed the same way: {trained[-1].error_summary}"
 
 
 def stop_reason(

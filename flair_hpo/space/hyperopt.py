@@ -12,7 +12,7 @@ from typing import Any, Callable
 from hyperopt import hp
 
 from flair_hpo.errors import ConfigurationError
-from flair_hpo.space.distributions import Categorical, Distribution, Float, Int, Normal
+from flair_hpo.space.distributions import Categorical, Distribution, Float, Int, Normal, step_bounds
 from flair_hpo.space.space import Space
 
 
@@ -70,19 +70,18 @@ def to_hyperopt(key: str, distribution: Distribution) -> Any:
     if isinstance(distribution, Categorical):
         return hp.choice(key, list(range(len(distribution.options))))
     if isinstance(distribution, Int):
-        step = distribution.step or 1
+        if distribution.step is not None:
+            return _stepped_integers(key, distribution.low, distribution.high, distribution.step, distribution.log)
         if distribution.log:
-            return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), step)
-        if step == 1:
-            return hp.uniformint(key, distribution.low, distribution.high)
-        return hp.quniform(key, distribution.low, distribution.high, step)  # normalize makes them ints
+            return hp.qloguniform(key, math.log(distribution.low), math.log(distribution.high), 1)
+        return hp.uniformint(key, distribution.low, distribution.high)
     if isinstance(distribution, Float):
         low, high = (
             (math.log(distribution.low), math.log(distribution.high))
             if distribution.log
             else (distribution.low, distribution.high)
         )
-        if distribution.step is not None:
+        if distribution.step is not None:  # hyperopt's rounding; the distribution's normalize keeps it in range
             return (hp.qloguniform if distribution.log else hp.quniform)(key, low, high, distribution.step)
         return (hp.loguniform if distribution.log else hp.uniform)(key, low, high)
     if isinstance(distribution, Normal):
@@ -92,6 +91,16 @@ def to_hyperopt(key: str, distribution: Distribution) -> Any:
             )
         return (hp.lognormal if distribution.log else hp.normal)(key, distribution.mu, distribution.sigma)
     raise TypeError(f"no hyperopt expression for {distribution!r}")
+
+
+def _stepped_integers(key: str, low: int, high: int, step: int, log: bool) -> Any:
+    """A hyperopt expression over the multiples of ``step`` in ``[low, high]`` weighted as :meth:`Int.sample`
+    weights them: the range reaches half a step beyond the first and the last multiple."""
+    first, last = step_bounds(low, high, step)
+    below, above = first - step / 2, last + step / 2
+    if log:
+        return hp.qloguniform(key, math.log(below), math.log(above), step)
+    return hp.quniform(key, below, above, step)
 
 
 def hyperopt_space(space: Space) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def check_value(parameter: HyperParameter, value: Any) -> None:
     values, bounds = _values_and_bounds(value)
     if parameter in _NAMED_CHOICES:
         registry = _NAMED_CHOICES[parameter]
-        if bounds is not None:
+        if bounds is not None or (isinstance(value, Distribution) and not isinstance(value, Categorical)):
             raise ConfigurationError(f"{parameter.key} is chosen from options={registry.names()}, not a range.")
         for option in values:
             if option not in registry:

@@ -11,20 +11,33 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
+
+_lock = threading.Lock()
+_holders = 0  # blocks inside frozen_heap now, in any thread
+_frozen_here = False  # whether the first of them froze the heap (a heap the caller froze is left alone)
 
 
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Collect garbage once in full, then leave the surviving objects out of every collection until the block
     ends. Garbage made inside the block is collected as usual; objects from before it that die inside it wait
-    for the first full collection after it. A heap that is frozen already is left as it is."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.collect()
-    gc.freeze()
+    for the first full collection after it. Blocks in several threads at once share one freeze, taken by the
+    first and released by the last, so that no search's objects are frozen while it runs. A heap that is
+    frozen already is left as it is."""
+    global _holders, _frozen_here
+    with _lock:
+        if _holders == 0:
+            _frozen_here = gc.get_freeze_count() == 0
+            if _frozen_here:
+                gc.collect()
+                gc.freeze()
+        _holders += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _frozen_here:
+                gc.unfreeze()
