@@ -19,16 +19,14 @@ class EarlyStopping(ABC):
     """Base of all rules. ``grace_epochs``: no trial is stopped before it has trained this many epochs."""
 
     def __init__(self, grace_epochs: int = 1) -> None:
-        grace_epochs = check_positive("grace_epochs", grace_epochs, integer=True)
-        self.grace_epochs = grace_epochs
+        self.grace_epochs = check_positive("grace_epochs", grace_epochs, integer=True)
         self.max_epochs: int = 0
         self._runs: dict[int, dict[int, list[float]]] = {}  # trial -> epoch -> value of each run
         self._completed: set[int] = set()
 
     def bind(self, max_epochs: int) -> None:
         """Start a search whose runs train at most ``max_epochs`` epochs (forgets every trial seen before)."""
-        max_epochs = check_positive("max_epochs", max_epochs, integer=True)
-        self.max_epochs = max_epochs
+        self.max_epochs = check_positive("max_epochs", max_epochs, integer=True)
         self._runs, self._completed = {}, set()
         self._on_bind()
 

@@ -16,8 +16,7 @@ class MedianStopping(EarlyStopping):
 
     def __init__(self, grace_epochs: int = 1, min_trials: int = 5) -> None:
         super().__init__(grace_epochs)
-        min_trials = check_positive("min_trials", min_trials, integer=True)
-        self.min_trials = min_trials
+        self.min_trials = check_positive("min_trials", min_trials, integer=True)
 
     def _decide(self, trial: int, epoch: int) -> bool:
         others = [self.value(t, epoch) for t in self._completed if t != trial and epoch in self._runs.get(t, {})]

@@ -32,12 +32,15 @@ class TrialJob:
     seconds_left: Optional[float] = None  # until the search's time budget ends, when there is one
     submitted: float = field(default_factory=time.time)  # wall-clock time: workers on other machines read it too
 
+    def seconds_left_now(self) -> Optional[float]:
+        """Until the search's time budget ends, from now: the time the job waited before it started (queued,
+        requeued, retried) counts against it."""
+        return self.seconds_left - (time.time() - self.submitted) if self.seconds_left is not None else None
+
     def deadline(self) -> Optional[float]:
-        """When the search's time budget ends, on this process's monotonic clock: the time the job waited
-        before it started (queued, requeued, retried) counts against it."""
-        if self.seconds_left is None:
-            return None
-        return time.monotonic() + self.seconds_left - (time.time() - self.submitted)
+        """When the search's time budget ends, on this process's monotonic clock."""
+        left = self.seconds_left_now()
+        return time.monotonic() + left if left is not None else None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
@@ -49,19 +50,22 @@ class _Queued:
     reported: list[RunRecord]
 
 
+def _unreported(job: TrialJob, reported: list[RunRecord]) -> list[tuple[int, Path, int]]:
+    """The job's runs whose records have not come back."""
+    done = {record.run for record in reported}
+    return [run for run in job.runs if run[0] not in done]
+
+
 def _remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
     """The job of a trial run again: its runs not yet reported, by the same deadline."""
-    done = {record.run for record in reported}
-    runs = [run for run in job.runs if run[0] not in done]
-    return TrialJob(job.number, job.config, runs, job.seconds_left, job.submitted)
+    return TrialJob(job.number, job.config, _unreported(job, reported), job.seconds_left, job.submitted)
 
 
 def _with_failure(job: TrialJob, reported: list[RunRecord], reason: str) -> list[RunRecord]:
     """A trial's runs when its worker was lost: those reported, then the first one not reported, failed for
     ``reason`` (none when every run was reported and only the worker's last message was lost)."""
-    done = {record.run for record in reported}
-    left = [run for run, _, _ in job.runs if run not in done]
-    return [*reported, RunRecord(left[0], State.FAILED, error=reason)] if left else list(reported)
+    left = _unreported(job, reported)
+    return [*reported, RunRecord(left[0][0], State.FAILED, error=reason)] if left else list(reported)
 
 
 class LocalExecutor(Executor):
@@ -185,8 +189,7 @@ class LocalExecutor(Executor):
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
         config = {key: self._shared.stand_in(value) for key, value in job.config.items()}
         worker.job, worker.rule, worker.started = job, rule, time.monotonic()
-        deadline = job.deadline()  # sent as the seconds left now, so that only this machine's clocks count
-        sent = TrialJob(job.number, config, job.runs, deadline - time.monotonic() if deadline is not None else None)
+        sent = TrialJob(job.number, config, job.runs, job.seconds_left_now())  # the worker's clock starts now
         try:
             for index in sorted(set().union(*(indices(value) for value in config.values())) - worker.received):
                 worker.connection.send(("share", index, self._shared.pickled[index]))

@@ -30,6 +30,7 @@ HEADER = "ITERATION\tTIMESTAMP\tLEARNING_RATE\tTRAIN_LOSS\n"
 FINE_TUNING_DIVISOR = 10.0
 STILL_FALLING_FRACTION = 0.1  # a lowest loss this near the ramp's end means the loss had not turned up yet
 FINE_TUNING_RANGE = (1e-6, 1e-2)
+TRAINING_RANGE = (1e-7, 10.0)  # flair's own finder's ramp
 
 
 def _smoothed(losses: list[float], smoothing_factor: float) -> list[float]:
@@ -95,7 +96,7 @@ class ModelTrainer(FlairModelTrainer):
         (not 1e-7 to 10) unless given, and the suggestion is a tenth of where the smoothed loss is lowest, or
         where it falls fastest if it is still falling at the ramp's end (:func:`suggest_fine_tuning_learning_rate`).
         ``smoothing_factor``: of the loss's moving average (default 0.98, or 0.9 for fine-tuning)."""
-        default_range = FINE_TUNING_RANGE if fine_tune else (1e-7, 10.0)
+        default_range = FINE_TUNING_RANGE if fine_tune else TRAINING_RANGE
         start_learning_rate = default_range[0] if start_learning_rate is None else start_learning_rate
         end_learning_rate = default_range[1] if end_learning_rate is None else end_learning_rate
         if smoothing_factor is None:

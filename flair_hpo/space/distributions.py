@@ -131,6 +131,14 @@ def step_bounds(low: float, high: float, step: float) -> tuple[float, float]:
     return float(round(first * step, 12)), float(round(last * step, 12))
 
 
+def _grid_on_step(low: float, high: float, step: float) -> Optional[list[float]]:
+    """Every multiple of ``step`` in ``[low, high]``; None when there are more than ``MAX_GRID_VALUES``."""
+    first, last = _step_multipliers(low, high, step)
+    if last - first + 1 > MAX_GRID_VALUES:
+        return None
+    return [float(round(k * step, 12)) for k in range(first, last + 1)]
+
+
 def _on_step(value: float, step: float, low: float, high: float) -> float:
     """``value`` rounded to the nearest multiple of ``step`` that lies in ``[low, high]``."""
     first, last = _step_multipliers(low, high, step)
@@ -179,10 +187,7 @@ class Float(Distribution):
     def grid_values(self) -> Optional[list[float]]:
         if self.step is None:
             return None
-        first, last = _step_multipliers(self.low, self.high, self.step)
-        if last - first + 1 > MAX_GRID_VALUES:
-            return None
-        return [float(round(k * self.step, 12)) for k in range(first, last + 1)]
+        return _grid_on_step(self.low, self.high, self.step)
 
     def normalize(self, encoded: Any) -> float:
         if self.step is None:
@@ -232,11 +237,8 @@ class Int(Distribution):
         return f"{'log' if self.log else ''}int({self.low}, {self.high}{step})"
 
     def grid_values(self) -> Optional[list[int]]:
-        step = self.step or 1
-        first, last = _step_multipliers(self.low, self.high, step)
-        if last - first + 1 > MAX_GRID_VALUES:
-            return None
-        return [k * step for k in range(first, last + 1)]
+        grid = _grid_on_step(self.low, self.high, self.step or 1)
+        return [int(value) for value in grid] if grid is not None else None
 
     def normalize(self, encoded: Any) -> int:
         return int(_on_step(float(encoded), self.step or 1, self.low, self.high))

@@ -84,13 +84,11 @@ class TaskSearchSpace:
         self.optimization_value = value
 
     def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
-        max_epochs = check_positive("max_epochs", max_epochs, integer=True)
-        self.max_epochs = max_epochs
+        self.max_epochs = check_positive("max_epochs", max_epochs, integer=True)
 
     def add_training_runs(self, training_runs: int) -> None:
         """How often each configuration is trained; its score is the mean over these runs."""
-        training_runs = check_positive("training_runs", training_runs, integer=True)
-        self.training_runs = training_runs
+        self.training_runs = check_positive("training_runs", training_runs, integer=True)
 
     def add_label_type(self, label_type: str) -> None:
         self.label_type = label_type
