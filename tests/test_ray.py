@@ -125,6 +125,21 @@ def test_a_dying_worker_is_retried_then_its_trial_fails_and_a_hanging_trial_is_c
     assert result.best is not None and "SGD" in result.best.parameters["optimizer"]
 
 
+def _hold_a_core(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_a_trial_waiting_for_cluster_resources_is_timed_from_its_start(trec, glove, tmp_path, local_ray) -> None:
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    executor = RayExecutor(trial_timeout=25)
+    holder = ray.remote(num_cpus=1)(_hold_a_core).remote(35)  # another job holds the cluster's only core
+    while ray.available_resources().get("CPU", 0) > 0:
+        time.sleep(0.1)
+    result = Orchestrator(trec, tmp_path, _space(glove, ["SGD"], (0.1,)), GridSearch(), executor=executor).optimize()
+    assert ray.get(holder, timeout=0) is None  # the trial waited for the core: it ended after the holder
+    assert [(t.state.value, t.error) for t in result.trials] == [("completed", None)]
+
+
 def test_an_address_nobody_answers_is_an_error_before_anything_is_written(trec, glove, tmp_path, local_ray) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -3,15 +3,16 @@
 The corpus and the embedding objects of the search space are put into Ray's object store once; each
 worker process reads them once and keeps them, with its own trial runner, for every later trial. A
 trial whose worker dies is retried by Ray up to ``trial_retries`` times, then recorded as failed; a
-trial running longer than ``trial_timeout`` seconds is cancelled and recorded as failed. Early
-stopping decisions are taken by one actor that holds the rule, so all workers share one history.
+trial running longer than ``trial_timeout`` seconds, timed from its task's start (not while it waits for
+cluster resources), is cancelled and recorded as failed. Early stopping decisions are taken by one actor
+that holds the rule, so all workers share one history.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
-import time
 from typing import Any, Optional, Union
 
 import torch
@@ -21,6 +22,7 @@ from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import is_out_of_memory
 from flair_hpo.executors.packing import GpuShare
+from flair_hpo.executors.ray_starts import StartTimes
 from flair_hpo.executors.ray_worker import Shared, TrialResult, WorkerSetup, run_trial
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
 from flair_hpo.executors.shared_objects import picklable
@@ -99,7 +101,9 @@ class RayExecutor(Executor):
         self.trial_retries = trial_retries
         self.trial_timeout = trial_timeout
         self.num_cpus = num_cpus
-        self._running: dict[Any, tuple[TrialJob, float]] = {}  # task reference -> (trial job, start time)
+        self._running: dict[Any, tuple[TrialJob, int]] = {}  # task reference -> (trial job, its task's token)
+        self._tokens = itertools.count()
+        self._starts: Optional[StartTimes] = None  # with a trial_timeout
         self._early_stopping: Any = None
         self._owns_cluster = False
 
@@ -163,6 +167,7 @@ class RayExecutor(Executor):
             shared=self._shared,
         )
         self._task = ray.remote(run_trial)
+        self._starts = StartTimes(ray) if self.trial_timeout is not None else None
         log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
 
     def share_rule(self, rule: Any) -> Any:
@@ -195,7 +200,9 @@ class RayExecutor(Executor):
         task = self._task.options(
             num_cpus=request.get("cpu", 1), num_gpus=request.get("gpu", 0), max_retries=self.trial_retries
         )
-        self._running[task.remote(self._setup, job, early_stopping)] = (job, time.monotonic())
+        token = next(self._tokens)
+        announce = (self._starts.board, token) if self._starts else None
+        self._running[task.remote(self._setup, job, early_stopping, announce)] = (job, token)
         self._early_stopping = early_stopping
 
     def wait(self) -> list[tuple[int, Outcome]]:
@@ -236,12 +243,13 @@ class RayExecutor(Executor):
         return False
 
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
-        if self.trial_timeout is None:
+        if self._starts is None or self.trial_timeout is None:
             return []
+        self._starts.update({token for _, token in self._running.values()})
         overdue = [
             (ref, job.number)
-            for ref, (job, started) in self._running.items()
-            if time.monotonic() - started > self.trial_timeout
+            for ref, (job, token) in self._running.items()
+            if (self._starts.running_for(token) or 0.0) > self.trial_timeout
         ]
         for reference, number in overdue:
             self.ray.cancel(reference, force=True)
@@ -256,6 +264,9 @@ class RayExecutor(Executor):
         for reference in list(self._running):
             self.ray.cancel(reference, force=True)
         self._running.clear()
+        if self._starts is not None:
+            self.ray.kill(self._starts.board)
+            self._starts = None
         if self._owns_cluster:
             self.ray.shutdown()
             self._owns_cluster = False

@@ -74,10 +74,16 @@ class TrialResult:
     gpu_bytes: int = 0
 
 
-def run_trial(setup: WorkerSetup, job: TrialJob, early_stopping: Any) -> TrialResult:
-    """The body of the remote task."""
+def run_trial(
+    setup: WorkerSetup, job: TrialJob, early_stopping: Any, announce: Optional[tuple[Any, int]] = None
+) -> TrialResult:
+    """The body of the remote task; ``announce``: the start board (an actor) to tell, and this task's token."""
     import flair
     import ray
+
+    if announce is not None:
+        board, token = announce
+        board.begun.remote(token)
 
     from flair_hpo.training.frozen_heap import frozen_heap
     from flair_hpo.training.plugins import UsageReporter
