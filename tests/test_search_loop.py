@@ -267,3 +267,32 @@ def test_a_lost_worker_whose_runs_were_all_reported_adds_no_failed_run() -> None
     done = [RunRecord(1, State.COMPLETED), RunRecord(2, State.COMPLETED)]
     assert _with_failure(job, done, "lost") == done  # only the worker's last message was lost
     assert [(r.run, r.state) for r in _with_failure(job, done[:1], "lost")] == [(1, State.COMPLETED), (2, State.FAILED)]
+
+
+def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_says_why_where_they_do_not(
+    tmp_path,
+) -> None:
+    import sqlite3
+
+    from flair_hpo.errors import JournalMismatchError
+
+    def resume():
+        return search(tmp_path, space(RUNS=6), RandomSearch(seed=0), FakeExecutor(quadratic))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        search(tmp_path, space(RUNS=6), RandomSearch(seed=0), FakeExecutor(quadratic), callbacks=[StopAfter(2)])
+    path = tmp_path / JOURNAL_NAME
+    with contextlib.closing(sqlite3.connect(path)) as journal, journal:
+        assert journal.execute("SELECT value FROM study WHERE key = 'journal_format'").fetchone() == ("2",)
+        sequence, point = journal.execute("SELECT sequence, point FROM events WHERE kind = 'ask' LIMIT 1").fetchone()
+        journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point.replace("0.", "0.9", 1), sequence))
+    with pytest.raises(JournalMismatchError, match="resume with the same space, strategy and seed"):
+        resume()
+    with contextlib.closing(sqlite3.connect(path)) as journal, journal:
+        journal.execute("DELETE FROM study WHERE key = 'journal_format'")  # as an earlier version wrote it
+    with pytest.raises(JournalMismatchError, match=r"earlier version of flair-hpo \(journal format 1, now 2\)"):
+        resume()
+    with contextlib.closing(sqlite3.connect(path)) as journal, journal:
+        journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point, sequence))
+    assert len(resume().trials) == 6  # its points are those proposed now: it resumes
+    assert Journal(path, read_only=True).metadata()["journal_format"] == 2

@@ -16,6 +16,9 @@ from flair_hpo.errors import JournalMismatchError
 from flair_hpo.storage import JOURNAL_NAME, Journal, TrialRecord
 from flair_hpo.strategies import SearchStrategy
 
+FORMAT_KEY = "journal_format"
+JOURNAL_FORMAT = 2  # 2: a stepped range means the multiples of its step inside it; whole-number parameters are ints
+
 
 def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchStrategy) -> Journal:
     """The journal in ``base_path``, new or written by this same search (``fingerprint`` says what must match).
@@ -23,7 +26,7 @@ def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchS
     journal = Journal(base_path / JOURNAL_NAME)
     recorded = journal.metadata()
     if not recorded:
-        journal.set_metadata({**fingerprint, "seed": strategy.seed})
+        journal.set_metadata({**fingerprint, "seed": strategy.seed, FORMAT_KEY: JOURNAL_FORMAT})
         return journal
     differing = sorted(key for key, value in fingerprint.items() if key in recorded and recorded[key] != value)
     if differing:
@@ -62,7 +65,7 @@ def replay(
             if suggestion is None or (suggestion.trial_id, suggestion.point) != (event.trial, event.point):
                 raise JournalMismatchError(
                     f"{journal.path.parent} holds trial {event.trial} at {event.point}, which this strategy and seed do "
-                    "not propose there; resume with the same space, strategy and seed, or use a new base_path."
+                    f"not propose there; {_how_to_resume(journal)}"
                 )
             if tuple(pending) != event.pending:
                 raise JournalMismatchError(
@@ -76,4 +79,16 @@ def replay(
             told.append(trials[event.trial])
             if on_tell is not None:
                 on_tell(trials[event.trial])
+    journal.set_metadata({FORMAT_KEY: JOURNAL_FORMAT})  # every point it holds is one this version proposes
     return Replayed(told, [trials[number] for number in pending])
+
+
+def _how_to_resume(journal: Journal) -> str:
+    written_by = journal.metadata().get(FORMAT_KEY, 1)
+    if written_by != JOURNAL_FORMAT:
+        return (
+            f"the journal was written by an earlier version of flair-hpo (journal format {written_by}, now "
+            f"{JOURNAL_FORMAT}), whose stepped ranges and whole-number parameters gave other points: start this "
+            "search in a new base_path."
+        )
+    return "resume with the same space, strategy and seed, or use a new base_path."
