@@ -143,9 +143,10 @@ def test_an_unreadable_cache_file_is_computed_again(trec, glove, tmp_path) -> No
 def test_two_trials_that_write_the_same_table_at_once_both_succeed(trec, glove, tmp_path, monkeypatch) -> None:
     """Parallel trials on a fresh search compute the same table together; one's renames must not take the other's
     files away. Here a second writer writes the whole table between the first one's writing and renaming."""
-    import flair_hpo.training.embedding_cache as module
+    import flair_hpo.training.embedding_cache as cache_module
+    import flair_hpo.training.embedding_tables as module
 
-    save, rename, interleaved = EmbeddingCache._save, module.os.replace, []
+    save, rename, interleaved = module.save_table, module.os.replace, []
 
     def save_beside_another(files, partial, vectors, offsets, per_token, description, in_memory) -> None:
         def another_writes_first(source, target) -> None:
@@ -158,7 +159,7 @@ def test_two_trials_that_write_the_same_table_at_once_both_succeed(trec, glove, 
         monkeypatch.setattr(module.os, "replace", another_writes_first)
         save(files, partial, vectors, offsets, per_token, description, in_memory)
 
-    monkeypatch.setattr(EmbeddingCache, "_save", staticmethod(save_beside_another))
+    monkeypatch.setattr(cache_module, "save_table", save_beside_another)
     folder = tmp_path / "cache"
     first = EmbeddingCache(folder)
     _losses_and_scores(trec, _pool(glove), tmp_path / "first", first)
@@ -171,7 +172,7 @@ def test_two_trials_that_write_the_same_table_at_once_both_succeed(trec, glove, 
 
 
 def test_a_table_that_cannot_be_written_is_served_from_memory(trec, glove, tmp_path, monkeypatch) -> None:
-    import flair_hpo.training.embedding_cache as module
+    import flair_hpo.training.embedding_tables as module
 
     def disk_full(*arguments, **options) -> None:
         raise OSError(28, "No space left on device")

@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from flair.nn import Model
 
 from flair_hpo.training.corpus_checks import sentences as split_sentences
 from flair_hpo.training.embedding_specs import describe_embeddings, to_spec
+from flair_hpo.training.embedding_tables import EmbeddingTable, private_path, read_table, save_table
 from flair_hpo.training.static_embeddings import cacheable_parts, frozen_parts_in_eval_mode, sentence_key
 
 log = logging.getLogger("flair_hpo")
@@ -48,33 +48,6 @@ def default_memory_limit() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
     except (ValueError, OSError, AttributeError):
         return 4 * 1024**3
-
-
-def _private(final: Path, suffix: str) -> Path:
-    """A file name of this writer alone, beside ``final``, to be renamed onto it when complete."""
-    return final.with_suffix(f".{os.getpid()}-{uuid.uuid4().hex[:8]}.partial{suffix}")
-
-
-@dataclass
-class _Table:
-    """The vectors of one embedding for every distinct sentence of a corpus."""
-
-    vectors: Union[np.ndarray, torch.Tensor]  # (rows, dimensions); a memory map when it stays on disk
-    offsets: dict[str, tuple[int, int]]  # sentence key -> (first row, number of rows)
-    per_token: bool
-
-    @property
-    def in_memory(self) -> bool:
-        return isinstance(self.vectors, torch.Tensor)
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.vectors.shape[0] * self.vectors.shape[1] * 4)
-
-    def rows(self, index: np.ndarray) -> torch.Tensor:
-        if isinstance(self.vectors, torch.Tensor):
-            return self.vectors[torch.from_numpy(index)]
-        return torch.from_numpy(np.asarray(self.vectors[index]))
 
 
 @dataclass
@@ -95,7 +68,7 @@ class EmbeddingCache:
     def __init__(self, folder: Optional[Path] = None, memory_limit: Optional[int] = None) -> None:
         self.folder = folder
         self.memory_limit = default_memory_limit() if memory_limit is None else memory_limit
-        self._tables: dict[str, _Table] = {}
+        self._tables: dict[str, EmbeddingTable] = {}
         self._keys: Optional[_CorpusKeys] = None
         self.computed: list[str] = []  # descriptions of the tables computed, in order
         self.loaded: list[str] = []  # descriptions of the tables read from disk
@@ -142,7 +115,7 @@ class EmbeddingCache:
             self._keys = _CorpusKeys(id(corpus), everything, unique, fingerprint)
         return self._keys
 
-    def _table(self, embeddings: Any, corpus: Corpus) -> Optional[_Table]:
+    def _table(self, embeddings: Any, corpus: Corpus) -> Optional[EmbeddingTable]:
         keys = self._corpus_keys(corpus)
         identity = json.dumps(
             {"embeddings": to_spec(embeddings), "length": embeddings.embedding_length, "corpus": keys.fingerprint},
@@ -162,26 +135,21 @@ class EmbeddingCache:
     def _fits(self, nbytes: int) -> bool:
         return self.bytes_in_memory + nbytes <= self.memory_limit
 
-    def _load(self, name: str, embeddings: Any) -> Optional[_Table]:
+    def _load(self, name: str, embeddings: Any) -> Optional[EmbeddingTable]:
         files = self._files(name)
         if files is None or not files[0].exists() or not files[1].exists():
             return None
         try:
-            index = json.loads(files[1].read_text(encoding="utf-8"))
-            vectors = np.load(files[0], mmap_mode="r", allow_pickle=False)
-            offsets = {key: (start, count) for key, start, count in index["offsets"]}
-            if vectors.shape != (index["rows"], embeddings.embedding_length):
-                raise ValueError(f"shape {vectors.shape} does not match its index")
+            table = read_table(files, embeddings.embedding_length)
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning("embedding cache %s is unreadable (%s); computing it again", files[0], error)
             return None
-        table = _Table(vectors, offsets, index["per_token"])
-        if self._fits(vectors.nbytes):
-            table.vectors = torch.from_numpy(np.array(vectors))
+        if self._fits(table.nbytes):
+            table.vectors = torch.from_numpy(np.array(table.vectors))
         self.loaded.append(describe_embeddings(embeddings))
         return table
 
-    def _compute(self, name: str, embeddings: Any, keys: _CorpusKeys) -> Optional[_Table]:
+    def _compute(self, name: str, embeddings: Any, keys: _CorpusKeys) -> Optional[EmbeddingTable]:
         per_token = isinstance(embeddings, TokenEmbeddings)
         offsets: dict[str, tuple[int, int]] = {}
         rows = 0
@@ -198,7 +166,7 @@ class EmbeddingCache:
             return None
         description = describe_embeddings(embeddings)
         log.info("computing %s for %d distinct sentences once for the whole search", description, len(offsets))
-        partial = _private(files[0], ".npy") if files else None
+        partial = private_path(files[0], ".npy") if files else None
         if in_memory:
             vectors: np.ndarray = np.empty(shape, dtype=np.float32)
         else:
@@ -208,7 +176,7 @@ class EmbeddingCache:
         self._fill(embeddings, keys.unique, offsets, vectors, per_token)
         if files is not None:
             try:
-                self._save(files, partial, vectors, offsets, per_token, description, in_memory)
+                save_table(files, partial, vectors, offsets, per_token, description, in_memory)
             except OSError as error:  # a full disk costs a later search the table, never this trial
                 log.warning(
                     "embedding cache %s could not be written (%s); serving it from this process", files[0], error
@@ -218,7 +186,7 @@ class EmbeddingCache:
                     vectors = np.load(files[0], mmap_mode="r", allow_pickle=False)
         self.computed.append(description)
         table_vectors: Union[np.ndarray, torch.Tensor] = torch.from_numpy(vectors) if in_memory else vectors
-        return _Table(table_vectors, offsets, per_token)
+        return EmbeddingTable(table_vectors, offsets, per_token)
 
     @staticmethod
     def _fill(
@@ -246,41 +214,10 @@ class EmbeddingCache:
                     vectors[first : first + count] = block.detach().float().cpu().numpy()
                     sentence.clear_embeddings([embeddings.name])
 
-    @staticmethod
-    def _save(
-        files: tuple[Path, Path],
-        partial: Optional[Path],
-        vectors: np.ndarray,
-        offsets: dict[str, tuple[int, int]],
-        per_token: bool,
-        description: str,
-        in_memory: bool,
-    ) -> None:
-        """Write the table and then its index, each atomically: a crash leaves no half-written table behind, and
-        trials in parallel that compute the same table each write their own files (the last rename wins)."""
-        array_file, index_file = files
-        array_file.parent.mkdir(parents=True, exist_ok=True)
-        if in_memory:
-            partial = _private(array_file, ".npy")
-            np.save(partial, vectors, allow_pickle=False)
-        else:
-            vectors.flush()  # type: ignore[attr-defined]
-        assert partial is not None
-        os.replace(partial, array_file)
-        index = {
-            "description": description,
-            "per_token": per_token,
-            "rows": int(vectors.shape[0]),
-            "offsets": [[key, start, count] for key, (start, count) in offsets.items()],
-        }
-        temporary = _private(index_file, ".json")
-        temporary.write_text(json.dumps(index), encoding="utf-8")
-        os.replace(temporary, index_file)
-
     # -- serving -----------------------------------------------------------------------------------
 
     @staticmethod
-    def _server(embeddings: Any, table: _Table) -> Any:
+    def _server(embeddings: Any, table: EmbeddingTable) -> Any:
         original = type(embeddings)._add_embeddings_internal.__get__(embeddings)
 
         def add_embeddings(sentences: Sequence[Sentence]) -> None:
