@@ -150,3 +150,28 @@ def test_candidates_are_the_best_completed_trials_lacking_runs() -> None:
 def test_bad_settings_are_named(arguments, named) -> None:
     with pytest.raises(ConfigurationError, match=named):
         FinalSelection(**arguments)
+
+
+def test_best_model_holds_the_weights_of_the_best_after_selection_even_where_it_was_not_the_best_when_rescored(
+    tmp_path,
+) -> None:
+    first, later = {0.05: 0.90, 0.1: 0.89, 0.2: 0.88}, {0.05: 0.80, 0.1: 0.85, 0.2: 0.84}  # means .85, .87, .86
+    space = TextClassifierSearchSpace(label_type="class")
+    space.add_max_epochs_per_training_run(3)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.2])
+    executor = FakeExecutor(
+        lambda config: 0.0,
+        cost=lambda config: config["learning_rate"],  # rescored in this order: 0.05, then 0.1 (0.2 leads), 0.2
+        seed_noise=lambda config, seed: (first if seed == SEED else later)[config["learning_rate"]],
+        writes_weights=True,
+    )
+    result = Orchestrator(
+        toy_corpus(), tmp_path, space, GridSearch(seed=SEED), executor=executor, final_selection=FinalSelection(3, 2)
+    ).optimize()
+    assert result.best_parameters["learning_rate"] == 0.1 and result.best.score == pytest.approx(0.87)
+    assert (tmp_path / "best-model.pt").read_text() == f"trial {result.best.number} run 0"  # its better run
+    assert (
+        sorted(path.parent.parent.name for path in tmp_path.glob("trials/*/run-*/final-model.pt"))
+        == [f"{result.best.number:04d}"] * 2
+    )  # the others' weights are dropped once the selection has ended

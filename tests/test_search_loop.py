@@ -296,3 +296,18 @@ def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_s
         journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point, sequence))
     assert len(resume().trials) == 6  # its points are those proposed now: it resumes
     assert Journal(path, read_only=True).metadata()["journal_format"] == 2
+
+
+def test_a_trial_that_ends_leaves_the_weights_of_trials_still_training(tmp_path) -> None:
+    slow_best = FakeExecutor(
+        quadratic, cost=lambda config: 2.0 if config["learning_rate"] == 0.1 else 1.0, writes_weights=True
+    )
+    slow_best.max_concurrent_trials = 2  # trial 0 (the best) trains while trial 1 ends first, then trial 2
+    search_space = TextClassifierSearchSpace(label_type="class")
+    search_space.add_max_epochs_per_training_run(3)
+    search_space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    search_space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1, 0.2, 0.3])
+    search_space.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=[16])
+    result = search(tmp_path, search_space, GridSearch(shuffle=False), slow_best)
+    assert slow_best.finished[-1] == 0 and result.best.number == 0
+    assert (tmp_path / "best-model.pt").read_text() == "trial 0 run 0"

@@ -56,9 +56,16 @@ class FinalSelection:
         already (a run that failed is not tried again); empty when the selection is done."""
         if len(tried) >= 2 * self.candidates:
             return []
+        return [
+            t for t in self.leaders(trials, objective) if len(completed_runs(t)) < self.runs and t.number not in tried
+        ]
+
+    def leaders(self, trials: Sequence[TrialRecord], objective: Objective) -> list[TrialRecord]:
+        """The ``candidates`` best completed trials, best first: those the selection starts with (the search keeps
+        their weights for it)."""
         completed = [t for t in trials if t.state is State.COMPLETED and t.score is not None]
         ranked = sorted(completed, key=lambda t: objective.maximised(t.score), reverse=True)  # type: ignore[arg-type]
-        return [t for t in ranked[: self.candidates] if len(completed_runs(t)) < self.runs and t.number not in tried]
+        return ranked[: self.candidates]
 
 
 def completed_runs(trial: TrialRecord) -> list[float]:

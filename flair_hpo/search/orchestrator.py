@@ -20,9 +20,10 @@ from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.errors import JournalMismatchError
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.in_process import InProcessExecutor
+from flair_hpo.search.best_model import BestModel, run_folder
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
-from flair_hpo.search.outputs import best_trial, keep_model_if_best, write_outputs
+from flair_hpo.search.outputs import best_trial, write_outputs
 from flair_hpo.search.preparation import check_arguments, fingerprint, prepare_search
 from flair_hpo.search.stop_reasons import stop_reason, time_is_up
 from flair_hpo.search.study import open_journal, replay
@@ -100,6 +101,7 @@ class Orchestrator:
                 self.base_path, fingerprint(space, settings, self.strategy, self.early_stopping), self.strategy
             )
             self._space, self._settings, self._journal = space, settings, journal
+            self._best_model = BestModel(self.base_path, settings.objective)
             handler = logging.FileHandler(self.base_path / LOG_NAME, encoding="utf-8")
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
             log.addHandler(handler)
@@ -166,12 +168,22 @@ class Orchestrator:
                     finished.append(trial)
                     self.strategy.tell(trial.number, trial.objective)
                 best = best_trial(self._journal.trials(), self._settings.objective)
+                self._best_model.update(best, keep=self._weights_to_keep(running, waiting))
                 if trial.state is not State.STOPPED:
                     self._write_outputs()
                 for callback in self.callbacks:
                     callback.on_trial_end(trial, best)
             self._ctrl_c.check()  # between trials, a Ctrl-C whose interrupt was caught on the way
         log.info("search ended: %s", reason)
+
+    def _weights_to_keep(self, running: dict[int, TrialRecord], waiting: list[TrialRecord]) -> set[int]:
+        """Trials whose weights may yet become the best model's: those still to finish, and the final selection's
+        first candidates."""
+        keep = set(running) | {trial.number for trial in waiting}
+        if self.final_selection is not None:
+            leaders = self.final_selection.leaders(self._journal.trials(), self._settings.objective)
+            keep |= {trial.number for trial in leaders}
+        return keep
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
         """Let the early-stopping rule hear the journalled epochs of a trial (its decisions were taken then)."""
@@ -210,8 +222,6 @@ class Orchestrator:
 
     def _keep_completed_runs(self, trial: TrialRecord, previous: Optional[TrialRecord]) -> None:
         trial.runs = [run for run in (previous.runs if previous else []) if run.state is State.COMPLETED]
-        for run in trial.runs:
-            run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
         self._inform_early_stopping(trial, finished=False)
 
     def _announce(self, trial: TrialRecord) -> None:
@@ -222,7 +232,7 @@ class Orchestrator:
     def _job(self, trial: TrialRecord, deadline: Optional[float], runs_in_all: Optional[int] = None) -> TrialJob:
         """The runs a trial still needs (``training_runs``, or ``runs_in_all``)."""
         runs = [
-            (index, self._run_folder(trial.number, index), self.strategy.seed + index)
+            (index, run_folder(self.base_path, trial.number, index), self.strategy.seed + index)
             for index in range(len(trial.runs), runs_in_all or self._settings.training_runs)
         ]
         seconds_left = deadline - time.monotonic() if deadline is not None else None
@@ -248,42 +258,31 @@ class Orchestrator:
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)
+                    self._best_model.update(best_trial(self._journal.trials(), objective), keep=tried)
                 self._ctrl_c.check()
+        self._best_model.update(best_trial(self._journal.trials(), objective), keep=())
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
         trial.runs += [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
-        for run in trial.runs:
-            run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
         self._summarize(trial)
         self._journal.save_trial(trial)
         log.info(
             "trial %d: %s %s over %d runs", trial.number, self._settings.objective.label, trial.score, len(trial.runs)
         )
-        keep_model_if_best(
-            self.base_path,
-            trial,
-            best_trial(self._journal.trials(), self._settings.objective),
-            self._settings.objective,
-        )
 
     def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
-        """Journal a trial's runs and result with its tell, and keep its weights if it is the best so far."""
+        """Journal a trial's runs and result with its tell."""
         if isinstance(outcome, str):
             trial.runs.append(RunRecord(len(trial.runs), State.FAILED, error=outcome))
         else:
-            for run in outcome:
-                if run.model_path is None and run.state is State.COMPLETED:
-                    run.model_path = self._run_folder(trial.number, run.run) / "final-model.pt"
-                trial.runs.append(run)
+            trial.runs += outcome
         self._summarize(trial)
         objective = self._settings.objective
         self._journal.record_end(trial, told=trial.state.finished)
         if self._rule is not None and trial.state.finished:
             self._rule.finish(trial.number, trial.state is State.COMPLETED)
         log.info("trial %d %s: %s %s", trial.number, trial.state.value, objective.label, trial.score)
-        if trial.state in (State.COMPLETED, State.STOPPED):
-            keep_model_if_best(self.base_path, trial, best_trial(self._journal.trials(), objective), objective)
         return trial
 
     def _summarize(self, trial: TrialRecord) -> None:
@@ -291,9 +290,6 @@ class Orchestrator:
         trial.summarize()
         if trial.state.informs and trial.score is not None:
             trial.objective = self._settings.objective.maximised(trial.score)
-
-    def _run_folder(self, trial_number: int, run_index: int) -> Path:
-        return self.base_path / "trials" / f"{trial_number:04d}" / f"run-{run_index + 1}"
 
     def _write_outputs(self) -> SearchResult:
         header = (

@@ -1,14 +1,13 @@
-"""What a search leaves in ``base_path`` besides its journal: ``param_selection.txt``, ``trials.tsv``,
-``best_parameters.json`` and ``best-model.pt``, rewritten from the journal after every trial."""
+"""What a search leaves in ``base_path`` besides its journal and ``best-model.pt``: ``param_selection.txt``,
+``trials.tsv`` and ``best_parameters.json``, rewritten from the journal after every trial."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, Optional
 
 from flair_hpo.objective import LAST_EPOCHS_SCORED, Objective
-from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BEST_PARAMETERS_NAME, BestConfiguration
+from flair_hpo.search.best_configuration import BEST_PARAMETERS_NAME, BestConfiguration
 from flair_hpo.search.final_selection import CONFIDENCE, completed_runs, score_interval
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.space import Space
@@ -105,19 +104,6 @@ def _interval_line(best: TrialRecord, trials: list[TrialRecord], objective: Obje
         f"  expected {objective.label}: {best.score:.4f}, {CONFIDENCE:.0%} interval {interval[0]:.4f} to {interval[1]:.4f} "
         f"(mean of {runs} run(s) with different seeds; spread between seeds pooled over the configurations run several times)"
     )
-
-
-def keep_model_if_best(base_path: Path, trial: TrialRecord, best: Optional[TrialRecord], objective: Objective) -> None:
-    """Copy the best run's weights of a new best trial to ``best-model.pt``; drop every other trial's weights."""
-    keep = best.number if best is not None else None
-    if trial.number == keep:
-        runs = [r for r in trial.runs if r.model_path is not None and r.model_path.exists()]
-        best_run = objective.best(runs, lambda run: run.score)
-        if best_run is not None and best_run.model_path is not None:
-            shutil.copyfile(best_run.model_path, base_path / BEST_MODEL_NAME)
-    for model in (base_path / "trials").glob("*/run-*/final-model.pt"):
-        if int(model.parent.parent.name) != keep:
-            model.unlink()
 
 
 def write_outputs(

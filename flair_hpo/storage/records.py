@@ -11,6 +11,7 @@ from typing import Any, Optional
 from flair_hpo.objective import Objective
 
 ERROR_FILE_NAME = "error.txt"  # a failed run's error and traceback, in its run folder
+RUN_MODEL_NAME = "final-model.pt"  # where flair leaves a run's weights in its folder
 
 
 def summary(error: Optional[str]) -> Optional[str]:
@@ -48,7 +49,6 @@ class RunRecord:
     test_score: Optional[float] = None
     duration: float = 0.0
     error: Optional[str] = None
-    model_path: Optional[Path] = None
     node: Optional[str] = None  # the Ray node that trained it; None in the search's own process
 
     @property

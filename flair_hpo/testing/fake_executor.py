@@ -6,6 +6,8 @@ the lowest ``cost(config)`` finishes first (the lowest number among equals). So 
 is a function of what runs, out of number order where costs differ, and the same in a resumed search as in
 an uninterrupted one. ``seconds_per_cost`` makes a trial take real time (for tests that kill the search).
 ``seed_noise(config, seed)`` is added to every value of a run with that seed (None fails the run).
+``writes_weights``: each run's weights file (text naming the trial and run) is written when its trial is
+submitted, as the runs of a trial that trains for a while leave their weights while other trials finish.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.storage import RunRecord, State
+from flair_hpo.storage.records import RUN_MODEL_NAME
 
 if TYPE_CHECKING:
     from flair.data import Corpus
@@ -53,6 +56,7 @@ class FakeExecutor(Executor):
         epochs: int = 3,
         on_submit: Optional[Callable[[int], None]] = None,
         seed_noise: Optional[Callable[[dict[str, Any], int], Optional[float]]] = None,
+        writes_weights: bool = False,
     ) -> None:
         self.score = score
         self.cost = cost
@@ -61,6 +65,7 @@ class FakeExecutor(Executor):
         self.epochs = epochs
         self.on_submit = on_submit
         self.seed_noise = seed_noise
+        self.writes_weights = writes_weights
         self.submitted: list[int] = []  # trial numbers, in the order they were submitted
         self.finished: list[int] = []  # trial numbers, in the order they finished
 
@@ -73,6 +78,9 @@ class FakeExecutor(Executor):
     def submit(self, job: TrialJob, early_stopping: Any) -> None:
         self._running[job.number] = (job, early_stopping)
         self.submitted.append(job.number)
+        for run_index, folder, _ in job.runs if self.writes_weights else []:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / RUN_MODEL_NAME).write_text(f"trial {job.number} run {run_index}", encoding="utf-8")
         if self.on_submit is not None:
             self.on_submit(job.number)
 

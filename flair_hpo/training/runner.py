@@ -20,7 +20,7 @@ from flair.trainers import ModelTrainer
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.objective import CustomMetric
 from flair_hpo.search.settings import StudySettings
-from flair_hpo.storage.records import ERROR_FILE_NAME, RunRecord, State
+from flair_hpo.storage.records import ERROR_FILE_NAME, RUN_MODEL_NAME, RunRecord, State
 from flair_hpo.training.corpus_checks import label_dictionary, sentences
 from flair_hpo.training.ctrl_c import ctrl_c_noted
 from flair_hpo.training.embedding_cache import EmbeddingCache
@@ -68,11 +68,9 @@ def _error_with_traceback(error: Exception, folder: Path) -> str:
     return text
 
 
-def _save_reached_weights(model: Model, folder: Path) -> Path:
+def _save_reached_weights(model: Model, folder: Path) -> None:
     """The weights a run stopped by the deadline reached, kept in case no trial completes."""
-    path = folder / "final-model.pt"
-    model.save(path)
-    return path
+    model.save(folder / RUN_MODEL_NAME)
 
 
 class TrialRunner:
@@ -171,11 +169,10 @@ class TrialRunner:
                 model = self.fresh_model(config, seed)
                 values = self.fit(model, config, folder, observers)
                 record.state, record.test_score = State.COMPLETED, values.get("test_score")
-                record.model_path = folder / "final-model.pt" if self.save_models else None
             except DeadlineReached:
                 record.state = State.STOPPED
                 if model is not None and self.save_models and recorder.epochs_evaluated:
-                    record.model_path = _save_reached_weights(model, folder)
+                    _save_reached_weights(model, folder)
             except StoppedEarly:
                 record.state = State.STOPPED_EARLY
             except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination

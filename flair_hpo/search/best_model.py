@@ -1,0 +1,52 @@
+"""``best-model.pt``: the weights of the best trial's best run, copied when the best changes. The weights of
+trials that can no longer become the best are dropped; those of trials still training, waiting to run again or
+being trained again with further seeds are kept, since any of them may become the best."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Collection
+from pathlib import Path
+from typing import Optional
+
+from flair_hpo.objective import Objective
+from flair_hpo.search.best_configuration import BEST_MODEL_NAME
+from flair_hpo.storage import TrialRecord
+from flair_hpo.storage.records import RUN_MODEL_NAME
+
+
+def run_folder(base_path: Path, trial_number: int, run_index: int) -> Path:
+    """Where one run of a trial trains and leaves its weights."""
+    return base_path / "trials" / f"{trial_number:04d}" / f"run-{run_index + 1}"
+
+
+class BestModel:
+    """Keeps ``base_path/best-model.pt`` the weights of the best trial's best run."""
+
+    def __init__(self, base_path: Path, objective: Objective) -> None:
+        self.base_path = base_path
+        self.objective = objective
+        self._copied: Optional[Path] = None  # the run weights best-model.pt holds, once this search copied them
+
+    def update(self, best: Optional[TrialRecord], keep: Collection[int]) -> None:
+        """Copy the weights of ``best``'s best run where they are not yet the best model; drop the weights of
+        every other trial but those in ``keep``."""
+        if best is not None:
+            source = self._best_run_weights(best)
+            if source is not None and source != self._copied:
+                shutil.copyfile(source, self.base_path / BEST_MODEL_NAME)
+                self._copied = source
+        for weights in (self.base_path / "trials").glob(f"*/run-*/{RUN_MODEL_NAME}"):
+            number = int(weights.parent.parent.name)
+            if (best is None or number != best.number) and number not in keep:
+                weights.unlink()
+
+    def _best_run_weights(self, trial: TrialRecord) -> Optional[Path]:
+        saved = {
+            run.run: path
+            for run in trial.runs
+            if run.score is not None
+            and (path := run_folder(self.base_path, trial.number, run.run) / RUN_MODEL_NAME).exists()
+        }
+        best_run = self.objective.best([run for run in trial.runs if run.run in saved], lambda run: run.score)
+        return saved[best_run.run] if best_run is not None else None
