@@ -311,3 +311,33 @@ def test_a_trial_that_ends_leaves_the_weights_of_trials_still_training(tmp_path)
     result = search(tmp_path, search_space, GridSearch(shuffle=False), slow_best)
     assert slow_best.finished[-1] == 0 and result.best.number == 0
     assert (tmp_path / "best-model.pt").read_text() == "trial 0 run 0"
+
+
+def test_optimize_called_again_on_an_interrupted_orchestrator_resumes_it(tmp_path) -> None:
+    executor = FakeExecutor(quadratic)
+    orchestrator = Orchestrator(
+        toy_corpus(), tmp_path, space(RUNS=6), RandomSearch(seed=1), executor=executor, callbacks=[StopAfter(2)]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        orchestrator.optimize()
+    orchestrator.callbacks = []
+    result = orchestrator.optimize()
+    uninterrupted = search(tmp_path / "whole", space(RUNS=6), RandomSearch(seed=1), FakeExecutor(quadratic))
+    assert [t.point for t in result.trials] == [t.point for t in uninterrupted.trials]
+
+
+def test_a_resumed_search_without_a_seed_selects_on_the_dev_data_it_started_with(tmp_path) -> None:
+    from flair.data import Corpus, Sentence
+
+    def corpus_without_dev() -> Corpus:
+        sentences = [Sentence(f"sentence number {index}") for index in range(40)]
+        for index, sentence in enumerate(sentences):
+            sentence.add_label("class", "ab"[index % 2])
+        return Corpus(train=sentences, dev=[], test=sentences[:1], sample_missing_splits=False)
+
+    dev_data = []
+    for runs in (2, 4):  # the second search resumes the first, as a new process would
+        corpus = corpus_without_dev()
+        Orchestrator(corpus, tmp_path, space(RUNS=runs), RandomSearch(), executor=FakeExecutor(quadratic)).optimize()
+        dev_data.append(sorted(sentence.to_plain_string() for sentence in corpus.dev))
+    assert dev_data[0] == dev_data[1]

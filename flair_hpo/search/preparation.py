@@ -12,6 +12,7 @@ from flair_hpo.errors import ConfigurationError
 from flair_hpo.executors.base import Executor
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import StudySettings
+from flair_hpo.search.study import journalled_seed
 from flair_hpo.space import Space
 from flair_hpo.storage import prepare_base_path
 from flair_hpo.strategies import SearchStrategy
@@ -52,8 +53,7 @@ def prepare_search(
     """The space and settings of a search, once every check has passed; only then is ``base_path`` created."""
     space = search_space.to_space()
     settings = search_space.to_settings()
-    if strategy._space is None or strategy.space.describe() != space.describe():
-        strategy.make_configurations(space)
+    strategy.make_configurations(space)  # from its seed: a search, resumed or not, replays its journal from the start
     if settings.budgets.generations is not None and not strategy.counts_generations:
         raise ConfigurationError(
             f"a GENERATIONS budget needs a generational strategy (EvolutionarySearch), not {strategy.name}; use RUNS or TIME_IN_H."
@@ -68,6 +68,9 @@ def prepare_search(
     check_space_fits(search_space, settings.max_model_bytes)
     executor.connect()
     prepare_base_path(base_path)
+    seed = journalled_seed(base_path)
+    if seed is not None and not strategy.seed_given:
+        strategy.reseed(seed)  # before the dev split, so that a resumed search selects on the same dev data
     ensure_dev_split(corpus, strategy.seed)
     return space, settings
 

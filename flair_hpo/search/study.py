@@ -44,6 +44,17 @@ def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchS
     return journal
 
 
+def journalled_seed(base_path: Path) -> Optional[int]:
+    """The seed of the search journalled in ``base_path``; None where there is none."""
+    if not (base_path / JOURNAL_NAME).exists():
+        return None
+    journal = Journal(base_path / JOURNAL_NAME, read_only=True)
+    try:
+        return journal.metadata().get("seed")
+    finally:
+        journal.close()
+
+
 @dataclass
 class Replayed:
     """What the journal held: trials told to the strategy (in the order told), and trials still pending."""
