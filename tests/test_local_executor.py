@@ -245,3 +245,22 @@ def test_a_tagger_corpus_with_span_labels_reaches_the_workers(wnut, glove, tmp_p
     result = Orchestrator(wnut, tmp_path, space, GridSearch(), executor=LocalExecutor(2)).optimize()
     assert [t.state.value for t in result.trials] == ["completed", "completed"]
     assert all(t.score is not None for t in result.trials)
+
+
+def test_a_worker_killed_while_it_waits_for_an_early_stopping_answer_is_found_dead_not_raised() -> None:
+    from multiprocessing import Pipe
+
+    from flair_hpo.early_stopping import MedianStopping
+    from flair_hpo.executors.local_processes import Worker
+
+    search_side, worker_side = Pipe()
+    worker_side.send(("report", 0, 0, 1, 0.5))  # the worker asks the rule after an epoch, then dies
+    worker_side.close()
+    rule = MedianStopping()
+    rule.bind(3)
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    worker = Worker(process, search_side, job=TrialJob(0, {}, [(0, Path("run-1"), 0)]), rule=rule)
+    assert LocalExecutor(1)._receive(worker) == []  # the answer is lost, not raised as BrokenPipeError
+    with pytest.raises(EOFError):  # the next read finds the worker gone: the trial is retried from there
+        search_side.recv()

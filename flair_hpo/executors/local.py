@@ -15,6 +15,7 @@ one trial fewer on its GPU; without a GPU, one trial per core.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import time
@@ -229,7 +230,8 @@ class LocalExecutor(Executor):
         except (EOFError, OSError):
             return self._worker_died(worker, job)
         if message[0] == "report":
-            worker.connection.send(bool(worker.rule.report(*message[1:])))
+            with contextlib.suppress(OSError):  # it died after asking: the next read finds it gone and retries
+                worker.connection.send(bool(worker.rule.report(*message[1:])))
         elif message[0] == "usage":
             peak_bytes, cores_busy = message[1:]
             self.peak_gpu_bytes[job.number] = max(peak_bytes, self.peak_gpu_bytes.get(job.number, 0))
