@@ -7,16 +7,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
+import torch
 from hyperopt import hp
 
 from flair_hpo import Orchestrator, autotune
 from flair_hpo import parameters as p
 from flair_hpo.early_stopping import MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
-from flair_hpo.executors import RayExecutor
+from flair_hpo.executors import LocalExecutor, RayExecutor
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import parse_duration
 from flair_hpo.storage import JOURNAL_NAME, Journal
@@ -129,6 +130,8 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),
     ("resume-other-task", lambda c: (c.finished_search(), c.search(space=_tagger(c), corpus=c.trec)), ConfigurationError, r"task|tag"),
     ("resume-other-early-stopping", lambda c: (c.finished_search(), c.search(early_stopping=MedianStopping())), JournalMismatchError, r"early_stopping differ"),
+    ("local-executor-class-of-the-script", lambda c: c.search(space=_with_optimizer(c, "__main__"), executor=LocalExecutor(1)), ConfigurationError, r"<class '__main__.ScriptSGD'> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search"),
+    ("local-executor-class-inside-a-function", lambda c: c.search(space=_with_optimizer(c, None), executor=LocalExecutor(1)), ConfigurationError, r"cannot be sent to LocalExecutor's worker processes: it is defined inside a function \(_with_optimizer.<locals>.ScriptSGD\)"),
     ("ray-address-unanswered", lambda c: c.search(executor=RayExecutor(f"127.0.0.1:{_closed_port()}")), ConfigurationError, r"no Ray cluster answers at address '127.0.0.1:\d+'"),
     ("ray-resources-not-a-mapping", lambda c: RayExecutor(resources_per_trial=1), ConfigurationError, r"resources_per_trial must be 'auto' or Ray resources such as \{'cpu': 1, 'gpu': 0.25\}, but got 1"),
     ("ray-unknown-resource", lambda c: RayExecutor(resources_per_trial={"tpu": 1}), ConfigurationError, r"resources_per_trial names \['tpu'\]"),
@@ -139,6 +142,19 @@ def _continuous(case: Case) -> TextClassifierSearchSpace:
     space = TextClassifierSearchSpace(label_type="question_class")
     space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[case.glove]])
     space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=0.2)
+    return space
+
+
+def _with_optimizer(case: Case, module: Optional[str]) -> TextClassifierSearchSpace:
+    """A space whose optimizer class is defined in the script (``module="__main__"``) or inside this function."""
+
+    class ScriptSGD(torch.optim.SGD):
+        pass
+
+    if module is not None:
+        ScriptSGD.__module__, ScriptSGD.__qualname__ = module, "ScriptSGD"
+    space = case.space()
+    space.add_parameter(p.ModelTrainer.OPTIMIZER, options=["SGD", ScriptSGD])
     return space
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import torch
 from timeline import Timeline
 
 from flair_hpo import LocalExecutor, Orchestrator
@@ -56,8 +57,7 @@ def test_two_trials_train_at_once_in_reused_workers_sharing_one_embedding_cache(
 
 
 def test_a_worker_killed_mid_trial_is_retried_then_its_trial_fails(trec, glove, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
-    sys.path.insert(0, str(TESTS))
+    monkeypatch.setattr(sys, "path", [str(TESTS), *sys.path])  # the workers import what the search imports
     from killing_optimizers import SelfKillingSGD
 
     result = Orchestrator(
@@ -264,3 +264,21 @@ def test_a_worker_killed_while_it_waits_for_an_early_stopping_answer_is_found_de
     assert LocalExecutor(1)._receive(worker) == []  # the answer is lost, not raised as BrokenPipeError
     with pytest.raises(EOFError):  # the next read finds the worker gone: the trial is retried from there
         search_side.recv()
+
+
+def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
+    import threading
+
+    from flair_hpo.executors.sendable import check_sendable
+    from flair_hpo.space import Categorical, Space
+
+    def space_of(*options) -> Space:
+        return Space({"optimizer": Categorical(list(options))}, fixed={"embeddings": [glove]})
+
+    check_sendable(space_of("SGD", torch.optim.AdamW, 0.1, None), "LocalExecutor")  # nothing raised
+    for unsendable, reason in [
+        (lambda parameters: None, r"it is defined inside a function \(test_values_workers.*<lambda>\)"),
+        (threading.Lock(), r"cannot be pickled \(TypeError: cannot pickle '_thread.lock' object\)"),
+    ]:
+        with pytest.raises(ConfigurationError, match=reason):
+            check_sendable(space_of("SGD", unsendable), "LocalExecutor")

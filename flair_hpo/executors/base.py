@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from flair.data import Corpus
 
     from flair_hpo.search.settings import StudySettings
+    from flair_hpo.space import Space
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.runner import TrialRunner
 
@@ -96,6 +97,9 @@ class Executor(ABC):
 
     def connect(self) -> None:
         """Check that trials can run at all; called before anything is written."""
+
+    def check_space(self, space: Space) -> None:
+        """Refuse values of ``space`` that trials could not run with here; called before anything is written."""
 
     @abstractmethod
     def start(self, search: SearchSetup) -> None:

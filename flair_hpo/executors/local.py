@@ -33,7 +33,9 @@ from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
 from flair_hpo.executors.local_processes import Worker, WorkerProcesses
 from flair_hpo.executors.packing import Packing
+from flair_hpo.executors.sendable import check_sendable
 from flair_hpo.executors.shared_objects import SharedObjects, indices
+from flair_hpo.space import Space
 from flair_hpo.storage import RunRecord, State
 
 log = logging.getLogger("flair_hpo")
@@ -112,6 +114,9 @@ class LocalExecutor(Executor):
         return self.packing.total() if self.packing is not None else self._fixed_concurrency
 
     # -- workers -------------------------------------------------------------------------------
+
+    def check_space(self, space: Space) -> None:
+        check_sendable(space, type(self).__name__)
 
     def start(self, search: SearchSetup) -> None:
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run

@@ -59,7 +59,8 @@ class WorkerProcesses:
         received the set-up."""
         threads = str(self.threads)
         limits = {"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-        environment = {**limits, **os.environ, KEY_VARIABLE: self._key.hex()}
+        search_path = os.pathsep.join(os.path.abspath(entry) for entry in sys.path)  # "" is the working folder
+        environment = {**limits, **os.environ, "PYTHONPATH": search_path, KEY_VARIABLE: self._key.hex()}
         command = [
             sys.executable,
             "-m",

@@ -67,6 +67,7 @@ def prepare_search(
     settings.label_type = resolve_label_type(corpus, settings.label_type)
     check_space_fits(search_space, settings.max_model_bytes)
     executor.connect()
+    executor.check_space(space)
     prepare_base_path(base_path)
     seed = journalled_seed(base_path)
     if seed is not None and not strategy.seed_given:

@@ -1,0 +1,65 @@
+"""Whether the values of a search space can be sent to worker processes that import them by name: checked before
+a search starts, so that a class defined in the user's script fails with a message, not every trial's worker."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+from collections.abc import Iterable, Iterator
+from typing import Any, Optional
+
+import torch
+
+from flair_hpo.errors import ConfigurationError
+from flair_hpo.space import Categorical, Space
+
+
+def space_values(space: Space) -> Iterator[Any]:
+    """Every option and fixed value of ``space``, lists opened."""
+    options = [
+        option for distribution in space.distributions.values() if isinstance(distribution, Categorical)
+        for option in distribution.options
+    ]  # fmt: skip
+    yield from _opened([*options, *space.fixed.values()])
+
+
+def _opened(values: Iterable[Any]) -> Iterator[Any]:
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            yield from _opened(value)
+        else:
+            yield value
+
+
+def _not_importable(definition: Any) -> Optional[str]:
+    """Why workers could not import ``definition`` (a class or function) by its name; None where they can."""
+    module, name = getattr(definition, "__module__", None), getattr(definition, "__qualname__", "")
+    if module == "__main__":
+        return f"it is defined in the script that runs the search ({name} in __main__), which workers do not import"
+    if "<locals>" in name:
+        return f"it is defined inside a function ({name}), so it has no name to import it by"
+    return None
+
+
+def _why_not_sendable(value: Any) -> Optional[str]:
+    if isinstance(value, torch.nn.Module):  # pickled once the search runs; its classes are checked here
+        return next(filter(None, (_not_importable(type(part)) for part in value.modules())), None)
+    reason = _not_importable(value if isinstance(value, type) or inspect.isroutine(value) else type(value))
+    if reason is None:
+        try:
+            pickle.dumps(value)
+        except Exception as error:  # PicklingError, TypeError, AttributeError: each says why
+            reason = f"it cannot be pickled ({type(error).__name__}: {error})"
+    return reason
+
+
+def check_sendable(space: Space, executor_name: str) -> None:
+    """Refuse a value of ``space`` that worker processes could not receive, naming it and why."""
+    for value in space_values(space):
+        reason = _why_not_sendable(value)
+        if reason is not None:
+            raise ConfigurationError(
+                f"{value!r} cannot be sent to {executor_name}'s worker processes: {reason}. Define it in a module "
+                "of its own that the workers can import (a .py file beside the script, say), or search in this "
+                "process with the default executor."
+            )
