@@ -69,13 +69,17 @@ def test_ray_trials_take_a_whole_gpu_until_measured_then_the_share_their_peak_ne
     assert share.trials_per_gpu() == 3
 
 
-def test_ray_out_of_memory_lowers_the_share_once_per_event_and_alone_is_a_failure() -> None:
+def test_ray_out_of_memory_lowers_the_share_below_what_the_trial_shared_and_alone_is_a_failure() -> None:
     share = GpuShare()
     share.measured(peak_bytes=8 * GIB, gpu_bytes=80 * GIB)
     assert share.trials_per_gpu() == 8
-    assert share.out_of_memory() is True and share.trials_per_gpu() == 7 and share.fraction == 1 / 7
+    assert share.out_of_memory(1 / 8) is True and share.trials_per_gpu() == 7 and share.fraction == 1 / 7
+    assert share.out_of_memory(1 / 8) is True and share.trials_per_gpu() == 7  # another trial of the same packing
     share.measured(peak_bytes=1 * GIB, gpu_bytes=80 * GIB)  # a smaller peak never lifts the ceiling
     assert share.trials_per_gpu() == 7
     alone = GpuShare()
     alone.measured(peak_bytes=50 * GIB, gpu_bytes=80 * GIB)
-    assert alone.out_of_memory() is False and alone.fraction == 1.0
+    assert alone.out_of_memory(1.0) is False and alone.fraction == 1.0
+    first = GpuShare()  # submitted with a whole GPU before any trial was measured, it ran out of memory alone
+    first.measured(peak_bytes=4 * GIB, gpu_bytes=80 * GIB)  # while a small trial's peak allows many per GPU
+    assert first.out_of_memory(1.0) is False and first.trials_per_gpu() == 16  # failed, not retried; no collapse

@@ -99,11 +99,11 @@ class GpuShare:
             self.peak_bytes = max(self.peak_bytes, peak_bytes)
             self.gpu_bytes = min(self.gpu_bytes or gpu_bytes, gpu_bytes)
 
-    def out_of_memory(self) -> bool:
-        """A trial ran out of GPU memory; True when it shared its GPU (so one trial fewer per GPU from now on,
-        and the trial is worth running again)."""
-        sharing = self.trials_per_gpu()
+    def out_of_memory(self, fraction: float) -> bool:
+        """A trial that held ``fraction`` of a GPU ran out of its memory; True when it shared the GPU (so at most one
+        trial fewer per GPU than it shared with from now on, and the trial is worth running again)."""
+        sharing = round(1 / fraction) if fraction > 0 else 1
         if sharing <= 1:
             return False
-        self.ceiling = sharing - 1
+        self.ceiling = min(self.ceiling or sharing, sharing - 1)
         return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
+from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 import torch
@@ -35,6 +36,15 @@ OBJECT_STORE_BYTES = 512 * 1024**2
 CONNECT_SECONDS = 5.0
 _RESOURCE_NAMES = {"cpu", "gpu"}
 AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A submitted trial: its job, the token its task announces its start with, and the share of a GPU it holds."""
+
+    job: TrialJob
+    token: int
+    gpu_fraction: float
 
 
 def _check_answers(address: str) -> None:
@@ -101,7 +111,7 @@ class RayExecutor(Executor):
         self.trial_retries = trial_retries
         self.trial_timeout = trial_timeout
         self.num_cpus = num_cpus
-        self._running: dict[Any, tuple[TrialJob, int]] = {}  # task reference -> (trial job, its task's token)
+        self._running: dict[Any, _Task] = {}  # by task reference
         self._tokens = itertools.count()
         self._starts: Optional[StartTimes] = None  # with a trial_timeout
         self._early_stopping: Any = None
@@ -202,7 +212,9 @@ class RayExecutor(Executor):
         )
         token = next(self._tokens)
         announce = (self._starts.board, token) if self._starts else None
-        self._running[task.remote(self._setup, job, early_stopping, announce)] = (job, token)
+        self._running[task.remote(self._setup, job, early_stopping, announce)] = _Task(
+            job, token, request.get("gpu", 0)
+        )
         self._early_stopping = early_stopping
 
     def wait(self) -> list[tuple[int, Outcome]]:
@@ -211,7 +223,8 @@ class RayExecutor(Executor):
             ready, _ = ray.wait(list(self._running), num_returns=1, timeout=1.0)
             finished: list[tuple[int, Outcome]] = []
             for reference in ready:
-                job, _ = self._running.pop(reference)
+                running = self._running.pop(reference)
+                job = running.job
                 number = job.number
                 try:
                     result: TrialResult = ray.get(reference)
@@ -220,13 +233,13 @@ class RayExecutor(Executor):
                     log.warning("trial %d could not be run: %s", number, reason)
                     finished.append((number, reason))
                     continue
-                if not self._ran_out_of_memory_beside_others(job, result):
+                if not self._ran_out_of_memory_beside_others(running, result):
                     finished.append((number, result.records))
             finished += self._cancel_overdue()
             if finished:
                 return finished
 
-    def _ran_out_of_memory_beside_others(self, job: TrialJob, result: TrialResult) -> bool:
+    def _ran_out_of_memory_beside_others(self, task: _Task, result: TrialResult) -> bool:
         """With "auto" on GPUs: learn from the trial's peak; a trial that ran out of GPU memory while sharing
         its GPU is submitted again (its runs are not journalled) with one trial fewer per GPU from now on."""
         if self.gpu_share is None:
@@ -234,10 +247,10 @@ class RayExecutor(Executor):
         self.gpu_share.measured(result.peak_gpu_bytes, result.gpu_bytes)
         last = result.records[-1] if result.records else None
         oom = last is not None and last.state is State.FAILED and is_out_of_memory(last.error or "")
-        if oom and self.gpu_share.out_of_memory():
+        if oom and self.gpu_share.out_of_memory(task.gpu_fraction):
             log.warning("trial %d ran out of GPU memory beside others: run again, %d trials per GPU from now on",
-                        job.number, self.gpu_share.trials_per_gpu())  # fmt: skip
-            self.submit(job, self._early_stopping)
+                        task.job.number, self.gpu_share.trials_per_gpu())  # fmt: skip
+            self.submit(task.job, self._early_stopping)
             return True
         self.max_concurrent_trials = self._concurrency()
         return False
@@ -245,11 +258,11 @@ class RayExecutor(Executor):
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
         if self._starts is None or self.trial_timeout is None:
             return []
-        self._starts.update({token for _, token in self._running.values()})
+        self._starts.update({task.token for task in self._running.values()})
         overdue = [
-            (ref, job.number)
-            for ref, (job, token) in self._running.items()
-            if (self._starts.running_for(token) or 0.0) > self.trial_timeout
+            (ref, task.job.number)
+            for ref, task in self._running.items()
+            if (self._starts.running_for(task.token) or 0.0) > self.trial_timeout
         ]
         for reference, number in overdue:
             self.ray.cancel(reference, force=True)
