@@ -265,3 +265,24 @@ def test_a_node_leaving_mid_search_does_not_stop_the_search(flair_cache, tmp_pat
         subprocess.run(
             [sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True, timeout=120
         )
+
+
+def test_the_actors_of_a_search_on_a_joined_cluster_end_with_it(trec, local_ray) -> None:
+    from flair_hpo.early_stopping import MedianStopping
+    from flair_hpo.executors.base import SearchSetup
+    from flair_hpo.search.settings import StudySettings
+    from flair_hpo.tasks import TEXT_CLASSIFICATION
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    executor = RayExecutor(trial_timeout=60)
+    executor.start(SearchSetup(trec, StudySettings(TEXT_CLASSIFICATION, "question_class"), True, None, print))
+    rule = MedianStopping()
+    rule.bind(3)
+    remote_rule = executor.share_rule(rule)
+    actors = [remote_rule.actor, executor._starts.board]
+    assert ray.get(actors[1].take.remote()) == []  # alive
+    executor.shutdown()
+    assert ray.is_initialized()  # the cluster is not the search's
+    for actor in actors:
+        with pytest.raises(ray.exceptions.RayActorError):
+            ray.get(actor.take.remote() if actor is actors[1] else actor.finish.remote(0, True), timeout=30)

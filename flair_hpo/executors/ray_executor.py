@@ -114,6 +114,7 @@ class RayExecutor(Executor):
         self._running: dict[Any, _Task] = {}  # by task reference
         self._tokens = itertools.count()
         self._starts: Optional[StartTimes] = None  # with a trial_timeout
+        self._actors: list[Any] = []  # the start board and the early-stopping rule's holder
         self._early_stopping: Any = None
         self._owns_cluster = False
 
@@ -178,12 +179,14 @@ class RayExecutor(Executor):
         )
         self._task = ray.remote(run_trial)
         self._starts = StartTimes(ray) if self.trial_timeout is not None else None
+        self._actors = [self._starts.board] if self._starts is not None else []  # killed with the search
         log.info("Ray cluster with %s: up to %d trials at once", ray.cluster_resources(), self.max_concurrent_trials)
 
     def share_rule(self, rule: Any) -> Any:
         if rule is None:
             return None
         actor = self.ray.remote(RuleHolder).options(num_cpus=0).remote(rule)
+        self._actors.append(actor)
         return RemoteRule(actor, rule.describe())
 
     # -- trials --------------------------------------------------------------------------------
@@ -277,9 +280,9 @@ class RayExecutor(Executor):
         for reference in list(self._running):
             self.ray.cancel(reference, force=True)
         self._running.clear()
-        if self._starts is not None:
-            self.ray.kill(self._starts.board)
-            self._starts = None
+        for actor in self._actors:  # a joined cluster outlives the search: its actors do not
+            self.ray.kill(actor)
+        self._actors, self._starts = [], None
         if self._owns_cluster:
             self.ray.shutdown()
             self._owns_cluster = False
