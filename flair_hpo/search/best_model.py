@@ -4,6 +4,7 @@ being trained again with further seeds are kept, since any of them may become th
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Collection
 from pathlib import Path
@@ -34,7 +35,9 @@ class BestModel:
         if best is not None:
             source = self._best_run_weights(best)
             if source is not None and source != self._copied:
-                shutil.copyfile(source, self.base_path / BEST_MODEL_NAME)
+                partial = self.base_path / f"{BEST_MODEL_NAME}.partial"
+                shutil.copyfile(source, partial)
+                os.replace(partial, self.base_path / BEST_MODEL_NAME)  # a crash never leaves half a model
                 self._copied = source
         for weights in (self.base_path / "trials").glob(f"*/run-*/{RUN_MODEL_NAME}"):
             number = int(weights.parent.parent.name)
