@@ -105,6 +105,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("metric-label-not-in-corpus", lambda c: autotune(c.trec, metric="f1:NOPE", search_space=c.space(), output=c.out), ConfigurationError, r"'NOPE'"),
     ("corpus-empty", lambda c: c.search(corpus=_empty_corpus(c)), ConfigurationError, r"the corpus has no training sentences"),
     ("corpus-without-the-label-type", lambda c: c.search(space=c.space(label_type="sentiment")), ConfigurationError, r"'sentiment'.*question_class"),
+    ("corpus-labels-of-another-task", lambda c: c.search(space=_tagger(c)), ConfigurationError, r"the corpus's 'question_class' labels are sentence labels, which fit text_classification, not sequence_tagging: search a TextClassifierSearchSpace"),
     ("corpus-folder-missing", lambda c: autotune(str(c.tmp / "no-such-corpus"), output=c.out), ConfigurationError, r"no-such-corpus.* neither a folder nor a flair dataset name"),
     ("corpus-file-unreadable", lambda c: autotune(str(c.fasttext_folder("binary", b"\xff\xfe\x00\x81 not text")), output=c.out), ConfigurationError, r"binary/train.txt' is not UTF-8 text \(byte 0xff at position 0\)"),
     ("corpus-several-training-files", lambda c: autotune(str(c.folder("conll", {"esp.train": "a O\n", "ned.train": "b O\n"})), output=c.out), ConfigurationError, r"holds several training files \(esp.train, ned.train\): name the one to use .*esp.train"),

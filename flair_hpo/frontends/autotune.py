@@ -41,7 +41,7 @@ from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, StudySettings, parse_duration
 from flair_hpo.storage import SearchResult, State, prepare_base_path
 from flair_hpo.strategies import STRATEGIES
-from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_for_labels
+from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
 from flair_hpo.training.ctrl_c import ctrl_c_exits
@@ -156,12 +156,7 @@ def autotune(
         loaded = load_corpus(corpus, requested_task, label_type, text_column=text_column, label_column=label_column)
         corpus, requested_task, label_type, source = loaded.corpus, loaded.task, loaded.label_type, loaded.source
     label_type = resolve_label_type(corpus, label_type)
-    resolved_task = task_for_labels(corpus, label_type, preferred=requested_task)
-    if requested_task is not None and requested_task is not resolved_task:
-        raise ConfigurationError(
-            f"the corpus's {label_type!r} labels are {resolved_task.label_kind}, which fit {resolved_task.name}, "
-            f"not {requested_task.name}."
-        )
+    resolved_task = task_of_corpus(corpus, label_type, requested_task)
     parsed_metric = parse_metric(metric, resolved_task, predictions)
     final_seeds = check_positive("final_seeds", final_seeds, integer=True)
     seconds = parse_duration(duration)

@@ -16,7 +16,7 @@ from flair_hpo.search.study import journalled_seed
 from flair_hpo.space import Space
 from flair_hpo.storage import prepare_base_path
 from flair_hpo.strategies import SearchStrategy
-from flair_hpo.tasks import TaskSearchSpace
+from flair_hpo.tasks import TaskSearchSpace, task_of_corpus
 from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
 from flair_hpo.training.model_size import check_space_fits
 
@@ -65,6 +65,7 @@ def prepare_search(
     if early_stopping is not None:
         early_stopping.bind(settings.max_epochs)
     settings.label_type = resolve_label_type(corpus, settings.label_type)
+    task_of_corpus(corpus, settings.label_type, settings.task)
     check_space_fits(search_space, settings.max_model_bytes)
     executor.connect()
     executor.check_space(space)

@@ -4,7 +4,7 @@ Adding a model type is one module: its parameter enums, a ``TaskSearchSpace`` su
 subclass and a call of :func:`register_task` (see :mod:`flair_hpo.tasks.text_classification`).
 """
 
-from flair_hpo.tasks.base import TASKS, ModelTask, get_task, register_task, task_for_labels, task_names
+from flair_hpo.tasks.base import TASKS, ModelTask, get_task, register_task, task_for_labels, task_names, task_of_corpus
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer, PrefixedParameter
 from flair_hpo.tasks.search_space import TaskSearchSpace
 from flair_hpo.tasks.sequence_tagging import SEQUENCE_TAGGING, SequenceTaggerSearchSpace
@@ -24,5 +24,6 @@ __all__ = [
     "get_task",
     "register_task",
     "task_for_labels",
+    "task_of_corpus",
     "task_names",
 ]

@@ -114,6 +114,17 @@ def task_for_labels(corpus: Corpus, label_type: str, preferred: Optional[ModelTa
     raise ConfigurationError(f"no training sentence carries a {label_type!r} label.")
 
 
+def task_of_corpus(corpus: Corpus, label_type: str, requested: Optional[ModelTask] = None) -> ModelTask:
+    """The task that learns the corpus's ``label_type`` labels; a ``requested`` task must be that one."""
+    task = task_for_labels(corpus, label_type, preferred=requested)
+    if requested is not None and task is not requested:
+        raise ConfigurationError(
+            f"the corpus's {label_type!r} labels are {task.label_kind}, which fit {task.name}, not {requested.name}: "
+            f"search a {type(task.new_search_space()).__name__} on it, or name a label type of {requested.label_kind}."
+        )
+    return task
+
+
 def task_names() -> list[str]:
     """The short names of every registered task, as the command line takes them."""
     return [task.short_name for task in TASKS]
