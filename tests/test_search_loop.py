@@ -341,3 +341,28 @@ def test_a_resumed_search_without_a_seed_selects_on_the_dev_data_it_started_with
         Orchestrator(corpus, tmp_path, space(RUNS=runs), RandomSearch(), executor=FakeExecutor(quadratic)).optimize()
         dev_data.append(sorted(sentence.to_plain_string() for sentence in corpus.dev))
     assert dev_data[0] == dev_data[1]
+
+
+def test_a_resume_on_another_corpus_or_space_is_refused_naming_what_differs(tmp_path) -> None:
+    from flair_hpo.errors import JournalMismatchError
+
+    search(tmp_path, space(continuous=False, RUNS=2), GridSearch(), FakeExecutor(quadratic))
+    resampled = toy_corpus()
+    resampled.train[0].add_label("class", "y")  # one label changed, as another sample of a corpus would
+    with pytest.raises(JournalMismatchError, match=r"corpus differ .*without a fixed random_seed is another sample"):
+        Orchestrator(
+            resampled, tmp_path, space(False, RUNS=3), GridSearch(), executor=FakeExecutor(quadratic)
+        ).optimize()
+    other = TextClassifierSearchSpace(label_type="class")
+    other.add_max_epochs_per_training_run(3)
+    other.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])
+    other.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.3])
+    other.add_parameter(p.ModelTrainer.MINI_BATCH_SIZE, options=[8, 16, 32])
+    other.add_budget(p.Budget.RUNS, 3)
+    with pytest.raises(
+        JournalMismatchError,
+        match=r"space: learning_rate is choice\(0.05, 0.1, 0.2\) in the journal, choice\(0.05, 0.1, 0.3\) now\.",
+    ):
+        search(tmp_path, other, GridSearch(), FakeExecutor(quadratic))
+    resumed = search(tmp_path, space(continuous=False, RUNS=3), GridSearch(), FakeExecutor(quadratic))
+    assert len(resumed.trials) == 3  # the same corpus and space resume

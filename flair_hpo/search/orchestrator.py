@@ -98,7 +98,9 @@ class Orchestrator:
             search_deadline = deadline - self.final_selection.budget_share * settings.budgets.seconds
         with exclusive_use(self.base_path):
             journal = open_journal(
-                self.base_path, fingerprint(space, settings, self.strategy, self.early_stopping), self.strategy
+                self.base_path,
+                fingerprint(self.corpus, space, settings, self.strategy, self.early_stopping),
+                self.strategy,
             )
             self._space, self._settings, self._journal = space, settings, journal
             self._best_model = BestModel(self.base_path, settings.objective)

@@ -12,12 +12,12 @@ from flair_hpo.errors import ConfigurationError
 from flair_hpo.executors.base import Executor
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import StudySettings
-from flair_hpo.search.study import journalled_seed
+from flair_hpo.search.study import CORPUS_KEY, journalled_seed
 from flair_hpo.space import Space
 from flair_hpo.storage import prepare_base_path
 from flair_hpo.strategies import SearchStrategy
 from flair_hpo.tasks import TaskSearchSpace, task_of_corpus
-from flair_hpo.training.corpus_checks import ensure_dev_split, resolve_label_type
+from flair_hpo.training.corpus_checks import corpus_fingerprint, ensure_dev_split, resolve_label_type
 from flair_hpo.training.model_size import check_space_fits
 
 
@@ -78,10 +78,15 @@ def prepare_search(
 
 
 def fingerprint(
-    space: Space, settings: StudySettings, strategy: SearchStrategy, early_stopping: Optional[EarlyStopping]
+    corpus: Corpus[Any],
+    space: Space,
+    settings: StudySettings,
+    strategy: SearchStrategy,
+    early_stopping: Optional[EarlyStopping],
 ) -> dict[str, Any]:
     """What a journal must agree on to be resumed by this search."""
     return {
+        CORPUS_KEY: corpus_fingerprint(corpus, settings.label_type),
         "task": settings.task.name,
         "label_type": settings.label_type,
         "space": space.describe(),

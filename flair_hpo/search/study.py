@@ -17,6 +17,7 @@ from flair_hpo.storage import JOURNAL_NAME, Journal, TrialRecord
 from flair_hpo.strategies import SearchStrategy
 
 FORMAT_KEY = "journal_format"
+CORPUS_KEY = "corpus"
 JOURNAL_FORMAT = 2  # 2: a stepped range means the multiples of its step inside it; whole-number parameters are ints
 
 
@@ -31,9 +32,10 @@ def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchS
     differing = sorted(key for key, value in fingerprint.items() if key in recorded and recorded[key] != value)
     if differing:
         journal.close()
+        details = "; ".join(_difference(key, recorded[key], fingerprint[key]) for key in differing)
         raise JournalMismatchError(
-            f"{base_path} holds a search whose {', '.join(differing)} differ from this one "
-            f"(journal: {', '.join(f'{k}={recorded.get(k)!r}' for k in differing)}); resume it unchanged or use a new base_path."
+            f"{base_path} holds a search whose {', '.join(differing)} differ from this one: {details}. Resume it "
+            "unchanged, or start this search in a new base_path (--output on the command line)."
         )
     journal.set_metadata({key: value for key, value in fingerprint.items() if key not in recorded})
     if recorded["seed"] != strategy.seed:
@@ -42,6 +44,23 @@ def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchS
             raise JournalMismatchError(f"{base_path} holds a search with seed {recorded['seed']}, not {strategy.seed}.")
         strategy.reseed(recorded["seed"])
     return journal
+
+
+def _difference(key: str, journalled: Any, now: Any) -> str:
+    """What differs in one entry of a fingerprint, in words."""
+    if key == CORPUS_KEY:
+        return (
+            "the corpus's training or dev sentences or their labels are not those journalled (a corpus downsampled "
+            "without a fixed random_seed is another sample each time)"
+        )
+    if isinstance(journalled, dict) and isinstance(now, dict):
+        changed = [
+            f"{entry} is {journalled.get(entry, '(absent)')} in the journal, {now.get(entry, '(absent)')} now"
+            for entry in sorted(set(journalled) | set(now))
+            if journalled.get(entry) != now.get(entry)
+        ]
+        return f"{key}: " + ", ".join(changed)
+    return f"{key} is {journalled!r} in the journal, {now!r} now"
 
 
 def journalled_seed(base_path: Path) -> Optional[int]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
-from typing import Any
+from typing import Any, Optional
 
 from flair.data import Corpus, Dictionary, randomly_split_into_two_datasets
 
@@ -29,6 +30,16 @@ def label_types(corpus: Corpus) -> Counter[str]:
     for sentence in sentences:
         counts.update(typename for typename, labels in sentence.annotation_layers.items() if labels)
     return counts
+
+
+def corpus_fingerprint(corpus: Corpus, label_type: Optional[str]) -> str:
+    """A digest of the training and dev sentences with their ``label_type`` labels: what a search selects on."""
+    digest = hashlib.sha256()
+    for split in (corpus.train, corpus.dev):
+        for sentence in sentences(split):
+            digest.update(sentence.to_tagged_string(main_label=label_type).encode("utf-8") + b"\n")
+        digest.update(b"\x1d")
+    return digest.hexdigest()
 
 
 def label_dictionary(corpus: Corpus, label_type: str, add_unk: bool = False) -> Dictionary:
