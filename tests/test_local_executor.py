@@ -282,3 +282,19 @@ def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
     ]:
         with pytest.raises(ConfigurationError, match=reason):
             check_sendable(space_of("SGD", unsendable), "LocalExecutor")
+
+
+def test_a_trial_is_timed_from_when_its_worker_starts_it_not_from_the_workers_imports() -> None:
+    from multiprocessing import Pipe
+
+    from flair_hpo.executors.local_processes import Worker
+
+    search_side, worker_side = Pipe()
+    executor = LocalExecutor(1, trial_timeout=0.01)
+    worker = Worker(subprocess.Popen([sys.executable, "-c", "pass"]), search_side, job=TrialJob(0, {}, []))
+    executor._workers = [worker]
+    time.sleep(0.05)  # sent, and the worker still importing flair
+    assert executor._cancel_overdue() == [] and worker.job is not None
+    worker_side.send(("started",))
+    assert executor._receive(worker) == [] and worker.started is not None  # timed from now on
+    worker.process.wait()

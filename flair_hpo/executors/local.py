@@ -194,7 +194,7 @@ class LocalExecutor(Executor):
             modules = [v for value in job.config.values() for v in (value if isinstance(value, list) else [value])]
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
         config = {key: self._shared.stand_in(value) for key, value in job.config.items()}
-        worker.job, worker.rule, worker.started = job, rule, time.monotonic()
+        worker.job, worker.rule, worker.started = job, rule, None
         sent = TrialJob(job.number, config, job.runs, job.seconds_left_now())  # the worker's clock starts now
         try:
             for index in sorted(set().union(*(indices(value) for value in config.values())) - worker.received):
@@ -234,7 +234,9 @@ class LocalExecutor(Executor):
             message = worker.connection.recv()
         except (EOFError, OSError):
             return self._worker_died(worker, job)
-        if message[0] == "report":
+        if message[0] == "started":
+            worker.started = time.monotonic()
+        elif message[0] == "report":
             with contextlib.suppress(OSError):  # it died after asking: the next read finds it gone and retries
                 worker.connection.send(bool(worker.rule.report(*message[1:])))
         elif message[0] == "usage":
@@ -293,7 +295,7 @@ class LocalExecutor(Executor):
             return []
         cancelled: list[tuple[int, Outcome]] = []
         for worker in [w for w in self._workers if w.job is not None]:
-            if time.monotonic() - worker.started > self.trial_timeout:
+            if worker.started is not None and time.monotonic() - worker.started > self.trial_timeout:
                 job, reported = worker.job, worker.reported
                 assert job is not None
                 self._replace(worker)

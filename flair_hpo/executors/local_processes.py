@@ -32,7 +32,7 @@ class Worker:
     received: set[int] = field(default_factory=set)  # shared objects it holds
     job: Optional[TrialJob] = None
     rule: Any = None
-    started: float = 0.0
+    started: Optional[float] = None  # when its trial began training (after the worker's imports)
     attempts: int = 0
     reported: list[RunRecord] = field(default_factory=list)
     device: Optional[str] = None  # where its trial trains, when the executor packs trials ("auto")

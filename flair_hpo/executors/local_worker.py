@@ -64,6 +64,7 @@ def serve(connection: Connection) -> None:
                 objects[message[1]] = pickle.loads(message[2])
                 continue
             _, job, rule_description, device = message
+            connection.send(("started",))  # trial_timeout counts from here, not from this worker's imports
             job.config = {key: restore(value, objects) for key, value in job.config.items()}
             rule = RuleOverConnection(connection, rule_description) if rule_description is not None else None
             if device is not None:  # chosen by the executor's packing; else flair's own choice
