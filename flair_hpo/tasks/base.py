@@ -33,6 +33,7 @@ class ModelTask(ABC):
     word_embedding_parameters: ClassVar[frozenset[HyperParameter]] = frozenset()  # those taking word embeddings
     classic_parameters: ClassVar[Mapping[str, HyperParameter]]  # the classic API's Parameter names -> parameters
     transformer_fine_tune: ClassVar[Mapping[HyperParameter, HyperParameter]] = {}  # transformer model -> fine_tune
+    named_choices: ClassVar[Mapping[HyperParameter, tuple[str, ...]]] = {}  # the values flair takes for a parameter
     add_unknown_label: ClassVar[bool] = False  # whether its label dictionary has an <unk> entry
     gives_probabilities: ClassVar[bool] = False  # whether its predictions carry a probability per label
 

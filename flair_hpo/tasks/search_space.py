@@ -11,6 +11,7 @@ switches between alternative embeddings (a classifier's document embeddings).
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
 
 from flair_hpo.errors import ConfigurationError, check_positive
@@ -44,6 +45,18 @@ def _whole_numbers_for(parameter: HyperParameter, distribution: Distribution) ->
         f"{parameter.key!r} takes whole numbers, but {distribution.describe()} is not a bounded range of whole numbers: use options=[...], "
         "low and high with a whole-number step, hp.quniform with a whole-number q, hp.uniformint or hp.randint."
     )
+
+
+def _whole_number(parameter: HyperParameter, value: Any) -> int:
+    """An option of a whole-number parameter as an int (2.0 and numpy's integers are taken)."""
+    if (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and float(value) >= 0
+    ):
+        return int(float(value))
+    raise ConfigurationError(f"{parameter.key!r} takes whole numbers, but got the option {value!r}.")
 
 
 class TaskSearchSpace:
@@ -135,9 +148,23 @@ class TaskSearchSpace:
 
             for option in distribution.options:
                 resolve_optimizer(option)
+        distribution = self._checked_options(parameter, distribution)
         check_value(parameter, distribution)
         self._distributions[parameter] = distribution
         self._fixed.pop(parameter, None)
+
+    def _checked_options(self, parameter: HyperParameter, distribution: Distribution) -> Distribution:
+        """Refuse a value flair does not take for a parameter with named choices (a range of them included);
+        whole-number options of a whole-number parameter become ints, and other numbers are refused."""
+        valid = self.task.named_choices.get(parameter)
+        options = distribution.options if isinstance(distribution, Categorical) else None
+        if valid is not None:
+            for option in options if options is not None else [distribution.describe()]:
+                if option not in valid:
+                    raise ConfigurationError(f"{parameter.key} must be one of {list(valid)}, but got {option!r}.")
+        if options is None or parameter.value not in INTEGER_ARGUMENTS:
+            return distribution
+        return Categorical([_whole_number(parameter, option) for option in options])
 
     def add_word_embeddings(self, parameter: HyperParameter, options: list[Any]) -> None:
         """Search over word embeddings: each option is one embedding or a list of them (stacked)."""
@@ -160,6 +187,7 @@ class TaskSearchSpace:
     def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
         """Use ``value`` for ``parameter`` in every configuration, without searching it."""
         self._check_fits(parameter)
+        (value,) = self._checked_options(parameter, Categorical([value])).options  # type: ignore[attr-defined]
         check_value(parameter, value)
         self._fixed[parameter] = value
         self._distributions.pop(parameter, None)

@@ -75,6 +75,10 @@ class SequenceTagging(ModelTask):
         "USE_CONTEXT": TransformerWordEmbeddings.USE_CONTEXT,
     }
     transformer_fine_tune = {TransformerWordEmbeddings.MODEL: TransformerWordEmbeddings.FINE_TUNE}
+    named_choices = {
+        SequenceTagger.RNN_TYPE: ("LSTM", "GRU", "RNN"),
+        TransformerWordEmbeddings.SUBTOKEN_POOLING: ("first", "last", "first_last", "mean"),
+    }
 
     @property
     def model_class(self) -> type[FlairSequenceTagger]:

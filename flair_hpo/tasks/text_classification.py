@@ -76,6 +76,12 @@ class TextClassification(ModelTask):
         "CLS_POOLING": TransformerDocumentEmbeddings.CLS_POOLING,
     }
     transformer_fine_tune = {TransformerDocumentEmbeddings.MODEL: TransformerDocumentEmbeddings.FINE_TUNE}
+    named_choices = {
+        DocumentRNNEmbeddings.RNN_TYPE: ("GRU", "LSTM"),  # flair builds a GRU for any other name
+        DocumentPoolEmbeddings.POOLING: ("mean", "max", "min"),
+        DocumentPoolEmbeddings.FINE_TUNE_MODE: ("none", "linear", "nonlinear"),
+        TransformerDocumentEmbeddings.CLS_POOLING: ("cls", "max", "mean"),
+    }
     add_unknown_label = True
     gives_probabilities = True
 
