@@ -193,3 +193,22 @@ def test_asking_for_ray_without_it_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(ImportError, match=r"ray is needed for this feature: pip install 'flair-hpo\[ray\]'"):
         RayExecutor()
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("learning_rate", r"'learning_rate' is not a parameter of text_classification; did you mean ModelTrainer.LEARNING_RATE\?"),
+        ("ModelTrainer.LEARNING_RAT", r"did you mean ModelTrainer.LEARNING_RATE"),
+        ("SequenceTagger.USE_CRF", r"it is a parameter of sequence_tagging searches \(--task tagging\)"),
+        ("Nothing.LIKE_IT", r"names are GROUP.NAME with GROUP one of ModelTrainer, DocumentRNNEmbeddings"),
+    ],
+)  # fmt: skip
+def test_a_space_file_names_what_a_wrong_parameter_name_may_have_meant(name, hint, tmp_path) -> None:
+    from flair_hpo.frontends.space_files import load_space_file
+    from flair_hpo.tasks import TEXT_CLASSIFICATION
+
+    path = tmp_path / "space.yaml"
+    path.write_text(f"parameters:\n  {name}: [0.1, 0.2]\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=hint):
+        load_space_file(path, TEXT_CLASSIFICATION)

@@ -20,7 +20,7 @@ import yaml
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.frontends.word_embeddings import load_word_embeddings
-from flair_hpo.tasks import HyperParameter, ModelTask, TaskSearchSpace
+from flair_hpo.tasks import TASKS, HyperParameter, ModelTask, TaskSearchSpace
 
 _RANGE_KEYS = {"options", "low", "high", "log", "step"}
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -31,11 +31,25 @@ def _parameter(name: str, source: Path, task: ModelTask) -> HyperParameter:
     target, _, member = str(name).partition(".")
     cls = groups.get(target)
     if cls is None or member not in cls.__members__:
-        names = sorted(f"{group_name}.{member.name}" for group_name, group in groups.items() for member in group)
-        close = difflib.get_close_matches(str(name), names, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; valid names look like {names[0]}"
-        raise ConfigurationError(f"{source}: {name!r} is not a parameter{hint}")
+        raise ConfigurationError(f"{source}: {name!r} is not a parameter of {task.name}; {_hint(str(name), task)}")
     return cls[member]
+
+
+def _hint(name: str, task: ModelTask) -> str:
+    """The names ``name`` may have meant: close ones, the same parameter in another group (``learning_rate`` is
+    ``ModelTrainer.LEARNING_RATE``), or another task's parameter; else how names are written."""
+    names = sorted(f"{group.__name__}.{member.name}" for group in task.parameter_groups for member in group)
+    wanted = name.rpartition(".")[2].upper()
+    close = [n for n in names if n.rpartition(".")[2] == wanted] or difflib.get_close_matches(name, names, n=3)
+    if close:
+        return f"did you mean {', '.join(close)}?"
+    for other in TASKS:
+        if other is not task and any(
+            f"{group.__name__}.{member.name}" == name for group in other.parameter_groups for member in group
+        ):
+            return f"it is a parameter of {other.name} searches (--task {other.short_name})."
+    groups = ", ".join(group.__name__ for group in task.parameter_groups)
+    return f"names are GROUP.NAME with GROUP one of {groups}, e.g. ModelTrainer.LEARNING_RATE."
 
 
 def _number(value: Any) -> Any:
