@@ -125,6 +125,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("warmup-fraction-from-a-normal", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.WARMUP_FRACTION, hp.normal, mu=0.1, sigma=0.05), ConfigurationError, r"warmup_fraction .* but normal\(0.1, 0.05\) can give any number"),
     ("fine-tune-recipe-with-nothing-to-fine-tune", lambda c: c.search(space=_fine_tuning_glove(c)), ConfigurationError, r"the fine_tune recipe fine-tunes pretrained embeddings, but no configuration of this search space has any"),
     ("fine-tune-without-a-transformer", lambda c: autotune(c.trec, fine_tune=True, output=c.out), ConfigurationError, r"fine-tuning needs a transformer to fine-tune: give transformer \(--transformer\)"),
+    ("grid-over-ranges", lambda c: autotune(c.trec, strategy="grid", search_space=_continuous(c), output=c.out), ConfigurationError, r"--strategy grid needs option lists for every parameter, but the search space searches \['learning_rate'\] over ranges: give a --space file .* or use --strategy evolutionary, optuna, random, tpe"),
     ("strategy-unknown", lambda c: autotune(c.trec, strategy="bayes", output=c.out), ConfigurationError, r"strategy must be one of .* but got 'bayes'"),
     ("optuna-sampler-unknown", lambda c: OptunaSearch(sampler="bayes"), ConfigurationError, r"sampler must be one of \['cmaes', 'gp', 'qmc', 'tpe'\], but got 'bayes'"),
     ("final-seeds-not-positive", lambda c: autotune(c.trec, final_seeds=0, output=c.out), ConfigurationError, r"final_seeds must be a positive whole number, but got 0"),

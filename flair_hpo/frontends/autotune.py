@@ -169,6 +169,7 @@ def autotune(
         raise ConfigurationError(
             f"the search space is for {space.task.name}, but the corpus is for {resolved_task.name}."
         )
+    _check_grid(strategy, space, search_space)
     labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
     check_predictions(predictions, labels)
@@ -241,6 +242,18 @@ def _search_space(
             raise ConfigurationError("fine-tuning needs a transformer to fine-tune: give transformer (--transformer).")
         return task.fine_tuning_space(transformer)
     return task.default_space(load_word_embeddings(embeddings), transformer)
+
+
+def _check_grid(strategy: str, space: TaskSearchSpace, space_file: Any) -> None:
+    """Grid search needs option lists only: say so in the command's own terms."""
+    ranges = space.to_space().non_finite_keys()
+    if strategy == "grid" and ranges:
+        others = ", ".join(name for name in STRATEGIES.names() if name != "grid")
+        where = "the search space" if space_file is not None else "the default space"
+        raise ConfigurationError(
+            f"--strategy grid needs option lists for every parameter, but {where} searches {ranges} over ranges: "
+            f"give a --space file (search_space=) with option lists, or use --strategy {others}."
+        )
 
 
 def _keep_previous(model_path: Path) -> None:
