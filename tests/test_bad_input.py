@@ -14,10 +14,12 @@ from flair_hpo import (
     SearchSpace,
     SequenceTaggerParamSelector,
     TextClassifierParamSelector,
+    load_best_model,
     parameters,
     search_spaces,
     search_strategies,
 )
+from flair_hpo.strategies import EvolutionarySearch, TPESearch
 
 
 def classifier_space(glove, **budget) -> search_spaces.TextClassifierSearchSpace:
@@ -212,3 +214,18 @@ def test_a_space_file_names_what_a_wrong_parameter_name_may_have_meant(name, hin
     path.write_text(f"parameters:\n  {name}: [0.1, 0.2]\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=hint):
         load_space_file(path, TEXT_CLASSIFICATION)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: search_spaces.TextClassifierSearchSpace().add_parameter(parameters.ModelTrainer.LEARNING_RATE, lo=0.1, high=0.2), r"add_parameter\(learning_rate\) got \['lo'\], which it does not take"),
+        (lambda: search_spaces.TextClassifierSearchSpace(multi_label="no"), r"multi_label must be True or False, but got 'no'"),
+        (lambda: TPESearch(gamma=5), r"gamma is the share of trials TPE counts as good, strictly between 0 and 1, but got 5"),
+        (lambda: EvolutionarySearch(population_size=1), r"elitism=2 with population_size=1: .*give a larger population_size or a smaller elitism"),
+        (lambda: load_best_model("/nonexistent/search"), r"/nonexistent/search does not exist: give the base_path \(--output\) of a search"),
+    ],
+)  # fmt: skip
+def test_small_mistakes_are_named_where_they_are_made(make, message) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        make()

@@ -107,6 +107,8 @@ def load_best_model(base_path: Union[str, Path]) -> Model[Any]:
     path = (folder / BEST_MODEL_NAME).resolve()
     if path.parent != folder:
         raise ConfigurationError(f"{folder / BEST_MODEL_NAME} leads out of the search folder (to {path}); not loaded.")
+    if not folder.is_dir():
+        raise ConfigurationError(f"{folder} does not exist: give the base_path (--output) of a search.")
     if not path.is_file():
         raise ConfigurationError(f"{folder} holds no {BEST_MODEL_NAME}: no trial of this search completed.")
     task = BestConfiguration.load(folder / BEST_PARAMETERS_NAME).settings.task

@@ -38,7 +38,8 @@ class EvolutionarySearch(SearchStrategy):
         if isinstance(elitism, bool) or not isinstance(elitism, int) or not 0 <= elitism < population_size:
             raise ConfigurationError(
                 f"elitism must be a whole number in [0, population_size), but got elitism={elitism!r} "
-                f"with population_size={population_size}."
+                f"with population_size={population_size}: elitism keeps that many of the best in each generation "
+                "(2 by default), so give a larger population_size or a smaller elitism."
             )
         self.population_size = population_size
         self.crossover_rate = crossover_rate

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from hyperopt import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK, Trials, base, tpe
 
-from flair_hpo.errors import check_positive
+from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.space import Point, Space
 from flair_hpo.space.hyperopt import hyperopt_space
 from flair_hpo.strategies.base import STRATEGIES, SearchStrategy
@@ -29,7 +29,10 @@ class TPESearch(SearchStrategy):
         super().__init__(seed)
         n_startup_trials = check_positive("n_startup_trials", n_startup_trials, integer=True)
         n_ei_candidates = check_positive("n_ei_candidates", n_ei_candidates, integer=True)
-        check_positive("gamma", gamma)
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma < 1:
+            raise ConfigurationError(
+                f"gamma is the share of trials TPE counts as good, strictly between 0 and 1, but got {gamma!r}."
+            )
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
         self.gamma = gamma

@@ -65,6 +65,8 @@ class TaskSearchSpace:
     task: ClassVar[ModelTask]
 
     def __init__(self, label_type: Optional[str] = None, multi_label: bool = False) -> None:
+        if not isinstance(multi_label, bool):
+            raise ConfigurationError(f"multi_label must be True or False, but got {multi_label!r}.")
         self.label_type = label_type
         self.multi_label = multi_label
         self.metric: Metric = EvaluationMetric.MICRO_F1_SCORE
@@ -124,6 +126,11 @@ class TaskSearchSpace:
         or a hyperopt expression such as ``add_parameter(p, hp.uniform, low=0.0, high=0.5)``."""
         self._check_fits(parameter)
         distribution: Distribution
+        if function is None and hyperopt_arguments:
+            raise ConfigurationError(
+                f"add_parameter({parameter.key}) got {sorted(hyperopt_arguments)}, which it does not take: give options=[...], "
+                "or low, high (log, step), or a hyperopt function followed by its own arguments."
+            )
         if function is not None:
             arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
             distribution = _whole_numbers_for(
