@@ -229,3 +229,19 @@ def test_a_space_file_names_what_a_wrong_parameter_name_may_have_meant(name, hin
 def test_small_mistakes_are_named_where_they_are_made(make, message) -> None:
     with pytest.raises(ConfigurationError, match=message):
         make()
+
+
+def test_metric_strings_work_in_the_python_apis_and_a_label_they_name_must_be_the_corpus_s(
+    trec, glove, tmp_path
+) -> None:
+    from flair_hpo.objective import EvaluationMetric
+
+    selector = TextClassifierParamSelector(
+        trec, "question_class", False, tmp_path / "classic", evaluation_metric="macro-f1"
+    )
+    assert selector._task_space().metric is EvaluationMetric.MACRO_F1_SCORE
+    space = classifier_space(glove, RUNS=1)
+    space.add_evaluation_metric("f1:NOPE")
+    with pytest.raises(ConfigurationError, match=r"the metric names label 'NOPE', which the corpus does not have"):
+        Orchestrator(trec, tmp_path / "orchestrator", space, search_strategies.RandomSearch(seed=0)).optimize()
+    assert not (tmp_path / "orchestrator").exists()

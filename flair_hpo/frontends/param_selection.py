@@ -100,7 +100,7 @@ class ParamSelector:
         corpus: Corpus,
         base_path: Union[str, Path],
         max_epochs: int = 50,
-        evaluation_metric: EvaluationMetric = EvaluationMetric.MICRO_F1_SCORE,
+        evaluation_metric: Union[EvaluationMetric, str] = EvaluationMetric.MICRO_F1_SCORE,
         training_runs: int = 1,
         optimization_value: OptimizationValue = OptimizationValue.DEV_LOSS,
         search_strategy: Optional[SearchStrategy] = None,

@@ -30,7 +30,8 @@ class Objective:
     def __post_init__(self) -> None:
         if not isinstance(self.metric, (EvaluationMetric, CustomMetric)):
             raise ConfigurationError(
-                f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]}, but got {self.metric!r}."
+                f"the evaluation metric must be one of {[m.name for m in EvaluationMetric]} or a metric string such "
+                f"as 'macro-f1', but got {self.metric!r}."
             )
         if not isinstance(self.value, OptimizationValue):
             raise ConfigurationError(

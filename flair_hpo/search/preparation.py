@@ -10,6 +10,8 @@ from flair.data import Corpus
 from flair_hpo.early_stopping import EARLY_STOPPING, EarlyStopping
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.executors.base import Executor
+from flair_hpo.objective import CustomMetric
+from flair_hpo.objective.metric_strings import check_metric_labels
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.search.study import CORPUS_KEY, journalled_seed
@@ -17,7 +19,7 @@ from flair_hpo.space import Space
 from flair_hpo.storage import prepare_base_path
 from flair_hpo.strategies import SearchStrategy
 from flair_hpo.tasks import TaskSearchSpace, task_of_corpus
-from flair_hpo.training.corpus_checks import corpus_fingerprint, ensure_dev_split, resolve_label_type
+from flair_hpo.training.corpus_checks import corpus_fingerprint, ensure_dev_split, label_dictionary, resolve_label_type
 from flair_hpo.training.model_size import check_space_fits
 
 
@@ -66,6 +68,9 @@ def prepare_search(
         early_stopping.bind(settings.max_epochs)
     settings.label_type = resolve_label_type(corpus, settings.label_type)
     task_of_corpus(corpus, settings.label_type, settings.task)
+    metric = settings.objective.metric
+    if isinstance(metric, CustomMetric) and metric.label is not None:
+        check_metric_labels(metric, label_dictionary(corpus, settings.label_type).get_items())
     check_space_fits(search_space, settings.max_model_bytes)
     executor.connect()
     executor.check_space(space)

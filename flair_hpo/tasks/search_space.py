@@ -12,10 +12,11 @@ switches between alternative embeddings (a classifier's document embeddings).
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.objective import EvaluationMetric, Metric, Objective, OptimizationValue
+from flair_hpo.objective.metric_strings import parse_metric
 from flair_hpo.search.settings import Budget, Budgets, StudySettings
 from flair_hpo.space import Categorical, Distribution, Float, Int, Normal, Space
 from flair_hpo.space.distributions import step_bounds
@@ -89,8 +90,11 @@ class TaskSearchSpace:
             f"the {budget.name} budget", value, integer=budget in (Budget.RUNS, Budget.GENERATIONS, Budget.EPOCHS)
         )
 
-    def add_evaluation_metric(self, metric: Metric) -> None:
-        """Select by this dev metric: an ``EvaluationMetric``, or a ``CustomMetric`` from a metric string."""
+    def add_evaluation_metric(self, metric: Union[Metric, str]) -> None:
+        """Select by this dev metric: an ``EvaluationMetric``, a ``CustomMetric``, or a metric string as the
+        command line takes it (``"macro-f1"``, ``"f1:LABEL"``, ``"precisionAtRecall:30"``)."""
+        if isinstance(metric, str):
+            metric = parse_metric(metric, self.task)
         Objective(metric, self.optimization_value)  # raises on a metric that is neither
         self.metric = metric
 
