@@ -37,7 +37,10 @@ def corpus_fingerprint(corpus: Corpus, label_type: Optional[str]) -> str:
     digest = hashlib.sha256()
     for split in (corpus.train, corpus.dev):
         for sentence in sentences(split):
-            digest.update(sentence.to_tagged_string(main_label=label_type).encode("utf-8") + b"\n")
+            labels = [
+                f"{label.data_point.unlabeled_identifier}={label.value}" for label in sentence.get_labels(label_type)
+            ]
+            digest.update("\x1f".join([sentence.to_tokenized_string(), *labels, "\n"]).encode("utf-8"))
         digest.update(b"\x1d")
     return digest.hexdigest()
 
