@@ -250,23 +250,23 @@ def test_a_ctrl_c_caught_on_the_way_still_stops_the_search_after_the_trial_it_ca
 
 def test_a_job_that_waited_to_start_has_the_wait_taken_from_its_time_budget() -> None:
     from flair_hpo.executors.base import TrialJob
-    from flair_hpo.executors.local import _remaining
+    from flair_hpo.executors.job_remainders import remaining
 
     job = TrialJob(0, {}, [], seconds_left=10.0, submitted=time.time() - 4.0)  # queued for 4 s
     assert job.deadline() - time.monotonic() == pytest.approx(6.0, abs=0.5)
-    assert _remaining(job, []).deadline() == pytest.approx(job.deadline(), abs=0.5)  # a retry keeps the deadline
+    assert remaining(job, []).deadline() == pytest.approx(job.deadline(), abs=0.5)  # a retry keeps the deadline
     assert TrialJob(0, {}, []).deadline() is None
 
 
 def test_a_lost_worker_whose_runs_were_all_reported_adds_no_failed_run() -> None:
     from flair_hpo.executors.base import TrialJob
-    from flair_hpo.executors.local import _with_failure
+    from flair_hpo.executors.job_remainders import with_failure
     from flair_hpo.storage import RunRecord
 
     job = TrialJob(3, {}, [(1, Path("run-1"), 1), (2, Path("run-2"), 2)])  # a resumed trial: run 0 done before
     done = [RunRecord(1, State.COMPLETED), RunRecord(2, State.COMPLETED)]
-    assert _with_failure(job, done, "lost") == done  # only the worker's last message was lost
-    assert [(r.run, r.state) for r in _with_failure(job, done[:1], "lost")] == [(1, State.COMPLETED), (2, State.FAILED)]
+    assert with_failure(job, done, "lost") == done  # only the worker's last message was lost
+    assert [(r.run, r.state) for r in with_failure(job, done[:1], "lost")] == [(1, State.COMPLETED), (2, State.FAILED)]
 
 
 def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_says_why_where_they_do_not(

@@ -22,7 +22,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
@@ -31,6 +30,7 @@ from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
+from flair_hpo.executors.job_remainders import remaining, with_failure
 from flair_hpo.executors.local_processes import Worker, WorkerProcesses
 from flair_hpo.executors.packing import Packing
 from flair_hpo.executors.sendable import check_sendable
@@ -51,24 +51,6 @@ class _Queued:
     rule: Any
     attempts: int
     reported: list[RunRecord]
-
-
-def _unreported(job: TrialJob, reported: list[RunRecord]) -> list[tuple[int, Path, int]]:
-    """The job's runs whose records have not come back."""
-    done = {record.run for record in reported}
-    return [run for run in job.runs if run[0] not in done]
-
-
-def _remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
-    """The job of a trial run again: its runs not yet reported, by the same deadline."""
-    return TrialJob(job.number, job.config, _unreported(job, reported), job.seconds_left, job.submitted)
-
-
-def _with_failure(job: TrialJob, reported: list[RunRecord], reason: str) -> list[RunRecord]:
-    """A trial's runs when its worker was lost: those reported, then the first one not reported, failed for
-    ``reason`` (none when every run was reported and only the worker's last message was lost)."""
-    left = _unreported(job, reported)
-    return [*reported, RunRecord(left[0][0], State.FAILED, error=reason)] if left else list(reported)
 
 
 class LocalExecutor(Executor):
@@ -274,7 +256,7 @@ class LocalExecutor(Executor):
             worker.device,
             beside - 1,
         )
-        self._queue.insert(0, _Queued(_remaining(job, worker.reported), worker.rule, worker.attempts, worker.reported))
+        self._queue.insert(0, _Queued(remaining(job, worker.reported), worker.rule, worker.attempts, worker.reported))
         return []
 
     def _worker_died(self, worker: Worker, job: TrialJob) -> list[tuple[int, Outcome]]:
@@ -284,11 +266,11 @@ class LocalExecutor(Executor):
         if attempts <= self.trial_retries:
             log.warning("trial %d: its worker died (exit code %s); retrying on a fresh worker", job.number, code)
             fresh.attempts, fresh.reported, fresh.device = attempts, reported, worker.device
-            self._dispatch(fresh, _remaining(job, reported), rule)
+            self._dispatch(fresh, remaining(job, reported), rule)
             return []
         reason = f"WorkerCrashedError after {self.trial_retries} retries: its worker process died (exit code {code})"
         log.warning("trial %d could not be run: %s", job.number, reason)
-        return [(job.number, _with_failure(job, reported, reason))]
+        return [(job.number, with_failure(job, reported, reason))]
 
     def _cancel_overdue(self) -> list[tuple[int, Outcome]]:
         if self.trial_timeout is None:
@@ -301,7 +283,7 @@ class LocalExecutor(Executor):
                 self._replace(worker)
                 reason = f"cancelled after running longer than trial_timeout={self.trial_timeout:g} s"
                 log.warning("trial %d ran longer than %.0f s and was cancelled", job.number, self.trial_timeout)
-                cancelled.append((job.number, _with_failure(job, reported, reason)))
+                cancelled.append((job.number, with_failure(job, reported, reason)))
         return cancelled
 
     def shutdown(self) -> None:
