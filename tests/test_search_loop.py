@@ -366,3 +366,14 @@ def test_a_resume_on_another_corpus_or_space_is_refused_naming_what_differs(tmp_
         search(tmp_path, other, GridSearch(), FakeExecutor(quadratic))
     resumed = search(tmp_path, space(continuous=False, RUNS=3), GridSearch(), FakeExecutor(quadratic))
     assert len(resumed.trials) == 3  # the same corpus and space resume
+
+
+def test_trials_refused_for_the_model_size_limit_do_not_use_up_the_runs_budget() -> None:
+    from flair_hpo.search.stop_reasons import stop_reason
+    from flair_hpo.storage import TrialRecord
+
+    settings = space(RUNS=2).to_settings()
+    refused = TrialRecord(0, {}, {}, State.FAILED, error="run 0: ModelTooLarge: the saved model would take 9.0M")
+    trained = TrialRecord(1, {}, {}, State.COMPLETED)
+    assert stop_reason(settings, RandomSearch(seed=0), [refused, trained], None) is None
+    assert stop_reason(settings, RandomSearch(seed=0), [refused, trained, trained], None) == "2 runs done"

@@ -22,12 +22,17 @@ def time_is_up(deadline: Optional[float]) -> Optional[str]:
     return "the time budget ran out" if deadline is not None and time.monotonic() >= deadline else None
 
 
+def refused_for_size(trial: TrialRecord) -> bool:
+    """Whether the trial was refused, untrained, for the model-size limit."""
+    return f"{ModelTooLarge.__name__}: " in (trial.error_summary or "")
+
+
 def same_failure(finished: list[TrialRecord]) -> Optional[str]:
     """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
     same way (numbers aside): another configuration would only fail again and burn the budget. Trials refused
     for the model-size limit count apart: they cost no training, and other configurations may fit, so the
     search stops for them only once ``SIZE_REFUSALS_TO_STOP`` trials were refused and none was trained."""
-    trained = [trial for trial in finished if f"{ModelTooLarge.__name__}: " not in (trial.error_summary or "")]
+    trained = [trial for trial in finished if not refused_for_size(trial)]
     if not trained and len(finished) >= SIZE_REFUSALS_TO_STOP:
         return (
             f"every trial so far ({len(finished)}) was refused for the model-size limit: {finished[-1].error_summary}"
@@ -49,7 +54,8 @@ def stop_reason(
 ) -> Optional[str]:
     """Why no further trial should be asked for, or None."""
     budgets = settings.budgets
-    if budgets.trials is not None and len(finished) + running >= budgets.trials:
+    trained = sum(1 for trial in finished if not refused_for_size(trial))  # a refused trial trained nothing
+    if budgets.trials is not None and trained + running >= budgets.trials:
         return f"{budgets.trials} runs done"
     if budgets.epochs is not None and sum(trial.epochs for trial in finished) >= budgets.epochs:
         return f"{budgets.epochs} epochs trained"
