@@ -169,8 +169,9 @@ class Orchestrator:
                 else:
                     finished.append(trial)
                     self.strategy.tell(trial.number, trial.objective)
-                best = best_trial(self._journal.trials(), self._settings.objective)
-                self._best_model.update(best, keep=self._weights_to_keep(running, waiting))
+                journalled = self._journal.trials()
+                best = best_trial(journalled, self._settings.objective)
+                self._best_model.update(best, keep=self._weights_to_keep(journalled, running, waiting))
                 if trial.state is not State.STOPPED:
                     self._write_outputs()
                 for callback in self.callbacks:
@@ -178,13 +179,14 @@ class Orchestrator:
             self._ctrl_c.check()  # between trials, a Ctrl-C whose interrupt was caught on the way
         log.info("search ended: %s", reason)
 
-    def _weights_to_keep(self, running: dict[int, TrialRecord], waiting: list[TrialRecord]) -> set[int]:
+    def _weights_to_keep(
+        self, journalled: list[TrialRecord], running: dict[int, TrialRecord], waiting: list[TrialRecord]
+    ) -> set[int]:
         """Trials whose weights may yet become the best model's: those still to finish, and the final selection's
         first candidates."""
         keep = set(running) | {trial.number for trial in waiting}
         if self.final_selection is not None:
-            leaders = self.final_selection.leaders(self._journal.trials(), self._settings.objective)
-            keep |= {trial.number for trial in leaders}
+            keep |= {trial.number for trial in self.final_selection.leaders(journalled, self._settings.objective)}
         return keep
 
     def _inform_early_stopping(self, trial: TrialRecord, finished: bool = True) -> None:
