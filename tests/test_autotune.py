@@ -178,10 +178,13 @@ def test_folder_and_space_file_errors(tmp_path: Path, flair_cache) -> None:
     assert parse_model_size("20M") == 20_000_000 and parse_model_size("1.5G") == 1_500_000_000
 
 
-def start_tune(corpus: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
+def start_tune(corpus: Path, tmp_path: Path, *extra: str, ignore_ctrl_c: bool = False) -> subprocess.Popen:
     command = [sys.executable, "-m", "flair_hpo", "tune", str(corpus), "--embeddings", str(GLOVE_10K)]
     command += ["--duration", "10m", "--max-epochs", "3", "--output", str(tmp_path / "out"), *extra]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_ctrl_c else None
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ), preexec_fn=ignore
+    )
 
 
 def wait_for_completed_trials(journal: Path, count: int, process: subprocess.Popen, timeout: float = 240) -> None:
@@ -231,6 +234,35 @@ def test_second_ctrl_c_exits_at_once_with_the_journal_intact(trec_folder: Path, 
     assert not (tmp_path / "out" / "final-model" / "final-model.pt").exists()
     with sqlite3.connect(tmp_path / "out" / "journal.sqlite") as connection:
         assert connection.execute("SELECT count(*) FROM trials WHERE state = 'completed'").fetchone()[0] >= 1
+
+
+def test_sigterm_stops_the_search_at_once_and_the_same_command_resumes_it(trec_folder: Path, tmp_path: Path) -> None:
+    """A batch scheduler's SIGTERM, with Ctrl-C ignored as in a script's background job: the training trial
+    stops (flair's trainer would have ended it quietly as finished), every finished trial stays journalled, no
+    final model is made in haste, and the same command resumes and makes it."""
+    journal = tmp_path / "out" / "journal.sqlite"
+    same_command = ("--max-epochs", "3", "--max-trials", "2", "--final-seeds", "1")
+    process = start_tune(trec_folder, tmp_path, *same_command, ignore_ctrl_c=True)
+    wait_for_completed_trials(journal, 1, process)
+    training_log = tmp_path / "out" / "trials" / "0001" / "run-1" / "training.log"
+    while "EPOCH 1 done" not in (training_log.read_text() if training_log.exists() else ""):
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)  # while trial 1 trains
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Stopped by SIGTERM: every finished trial is in" in stderr and "Best configuration" not in stdout
+    assert not (tmp_path / "out" / "final-model" / "final-model.pt").exists()
+    with sqlite3.connect(journal) as connection:
+        states = [row[0] for row in connection.execute("SELECT state FROM trials ORDER BY number")]
+    assert states[0] == "completed" and "completed" not in states[1:], states
+    assert "\ntrial 0" in (tmp_path / "out" / "param_selection.txt").read_text()
+
+    resumed = start_tune(trec_folder, tmp_path, *same_command)
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    assert "1 finished trials" in (tmp_path / "out" / "search.log").read_text()
+    assert (tmp_path / "out" / "final-model" / "final-model.pt").is_file()
 
 
 def test_a_glue_tsv_folder_is_a_classification_corpus(tmp_path: Path) -> None:

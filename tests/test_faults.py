@@ -16,7 +16,7 @@ import pytest
 
 from flair_hpo.errors import SearchInProgressError
 from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State, TrialRecord, exclusive_use
-from flair_hpo.training.ctrl_c import ctrl_c_exits, ctrl_c_noted
+from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits, ctrl_c_noted, sigterm_stops
 
 HELPER = Path(__file__).resolve().parent / "fault_search.py"
 KILLED_SEARCH_TRIALS = 4  # the trials fault_search.py runs
@@ -245,6 +245,21 @@ def test_ctrl_c_is_noted_unless_the_process_ignores_it(ignored: bool) -> None:
         assert signal.getsignal(signal.SIGINT) is handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_sigterm_is_noted_as_a_ctrl_c_only_where_it_is_made_to_stop_the_search() -> None:
+    """Inside sigterm_stops, a SIGTERM that flair's trainer would catch is raised again on leaving; elsewhere
+    SIGTERM keeps its own handler."""
+    default = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated), sigterm_stops(), ctrl_c_noted() as ctrl_c:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+        except KeyboardInterrupt:  # as flair's trainer does
+            pass
+    assert isinstance(ctrl_c.raised, Terminated) and signal.getsignal(signal.SIGTERM) is default
+    with ctrl_c_noted():
+        assert signal.getsignal(signal.SIGTERM) is default
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

@@ -44,7 +44,7 @@ from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
-from flair_hpo.training.ctrl_c import ctrl_c_exits
+from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
@@ -200,6 +200,8 @@ def autotune(
     interrupted = False
     try:
         search = orchestrator.optimize()
+    except Terminated:  # a scheduler's SIGTERM: the journal holds the search, and no final model is made in haste
+        raise
     except KeyboardInterrupt:
         interrupted = True
         search = orchestrator.last_result  # type: ignore[assignment]

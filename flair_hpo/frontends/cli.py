@@ -127,13 +127,22 @@ def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **o
     of train/dev/test files (fastText __label__ lines, token-and-tag columns, or .csv/.tsv with a header), or
     the training file of one corpus in a folder of several (data/conll_02/esp.train)."""
     from flair_hpo.frontends.autotune import AutotuneError, autotune
+    from flair_hpo.training.ctrl_c import Terminated, sigterm_stops
 
     columns = text_column.split(",") if text_column else None
     try:
-        result = _run(lambda: autotune(corpus, search_space=space_file, text_column=columns, **options))
+        with sigterm_stops():
+            result = _run(lambda: autotune(corpus, search_space=space_file, text_column=columns, **options))
     except AutotuneError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
+    except Terminated:
+        click.echo(
+            f"Stopped by SIGTERM: every finished trial is in {options['output']}; "
+            "the same command resumes the search and then makes the final model.",
+            err=True,
+        )
+        sys.exit(143)
     best = result.search.best
     click.echo(f"\nBest configuration (trial {best.number}, {result.search.objective_label} {best.score:.6f}):")
     for key, value in best.parameters.items():

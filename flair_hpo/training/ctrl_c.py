@@ -3,7 +3,8 @@
 flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and an
 exception raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only
 printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost; inside
-:func:`ctrl_c_exits`, Ctrl-C exits.
+:func:`ctrl_c_exits`, Ctrl-C exits. Inside :func:`sigterm_stops`, SIGTERM (a batch scheduler ending a job)
+raises :class:`Terminated`, which searches take as a Ctrl-C and which is noted the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import signal
 import threading
 from collections.abc import Iterator
 from typing import Any, Optional
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken as a request to stop the search as Ctrl-C does."""
 
 
 class CtrlC:
@@ -31,37 +36,42 @@ class CtrlC:
             raise self.raised.with_traceback(None)
 
 
-def _handler_to_follow() -> Any:
-    """Ctrl-C's handler now, or None where it is not ours to change: outside the main thread (which alone
-    receives signals), where it is not Python's, or where the process ignores Ctrl-C (a command started in
-    the background by a shell)."""
+def _handler_to_follow(signum: int) -> Any:
+    """The signal's handler now, or None where it is not ours to note: outside the main thread (which alone
+    receives signals), where Ctrl-C is not Python's or is ignored (a command started in the background by a
+    shell), and where SIGTERM does not raise (only :func:`sigterm_stops` makes it)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    handler = signal.getsignal(signal.SIGINT)
+    handler = signal.getsignal(signum)
+    if signum == signal.SIGTERM:
+        return handler if callable(handler) else None
     return None if handler == signal.SIG_IGN else handler
 
 
 @contextlib.contextmanager
-def _handled_by(handler: Any) -> Iterator[None]:
-    """Ctrl-C goes to ``handler`` while inside."""
-    previous = signal.signal(signal.SIGINT, handler)
+def _handled_by(signum: int, handler: Any) -> Iterator[None]:
+    """The signal goes to ``handler`` while inside."""
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
 
 
 @contextlib.contextmanager
 def ctrl_c_noted() -> Iterator[CtrlC]:
-    """Note what Ctrl-C raises while inside (the previous handler's exception, or ``KeyboardInterrupt``), and
-    raise it on leaving if it was caught on the way. A process that ignores Ctrl-C keeps ignoring it."""
+    """Note what Ctrl-C (or SIGTERM inside :func:`sigterm_stops`) raises while inside (the previous handler's
+    exception, or ``KeyboardInterrupt``), and raise it on leaving if it was caught on the way. A process that
+    ignores Ctrl-C keeps ignoring it."""
     ctrl_c = CtrlC()
-    previous = _handler_to_follow()
-    if previous is None:
-        yield ctrl_c
-        return
+    followed: dict[int, Any] = {
+        signum: handler
+        for signum in (signal.SIGINT, signal.SIGTERM)
+        if (handler := _handler_to_follow(signum)) is not None
+    }
 
     def note(signum: int, frame: Any) -> None:
+        previous = followed[signum]
         try:
             if not callable(previous):
                 raise KeyboardInterrupt
@@ -70,7 +80,9 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
             ctrl_c.raised = raised
             raise
 
-    with _handled_by(note):
+    with contextlib.ExitStack() as handled:
+        for signum in followed:
+            handled.enter_context(_handled_by(signum, note))
         yield ctrl_c
     ctrl_c.check()
 
@@ -78,12 +90,26 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
 @contextlib.contextmanager
 def ctrl_c_exits(status: int = 130) -> Iterator[None]:
     """Ctrl-C exits with ``status`` (``SystemExit``), even where that was caught on the way."""
-    if _handler_to_follow() is None:
+    if _handler_to_follow(signal.SIGINT) is None:
         yield
         return
 
     def leave(signum: int, frame: Any) -> None:
         raise SystemExit(status)
 
-    with _handled_by(leave), ctrl_c_noted():
+    with _handled_by(signal.SIGINT, leave), ctrl_c_noted():
+        yield
+
+
+@contextlib.contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while inside (in the main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    with _handled_by(signal.SIGTERM, stop):
         yield
