@@ -377,3 +377,22 @@ def test_trials_refused_for_the_model_size_limit_do_not_use_up_the_runs_budget()
     trained = TrialRecord(1, {}, {}, State.COMPLETED)
     assert stop_reason(settings, RandomSearch(seed=0), [refused, trained], None) is None
     assert stop_reason(settings, RandomSearch(seed=0), [refused, trained, trained], None) == "2 runs done"
+
+
+def test_trials_tsv_writes_parameters_as_they_were_tried(tmp_path) -> None:
+    """A whole number stays whole where another trial lacks the parameter, and a small learning rate is not
+    rounded away with the scores' four decimals."""
+    from flair_hpo.storage import State, TrialRecord
+    from flair_hpo.storage.trials_table import trials_frame, write_trials_table
+
+    trials = [
+        TrialRecord(0, {}, {"hidden_size": "256", "learning_rate": "3e-05"}, State.COMPLETED, score=0.912345),
+        TrialRecord(1, {}, {"learning_rate": "0.1"}, State.COMPLETED, score=0.5),
+    ]
+    write_trials_table(tmp_path / "trials.tsv", trials)
+    rows = [line.split("\t") for line in (tmp_path / "trials.tsv").read_text().splitlines()]
+    row = dict(zip(rows[0], rows[1]))
+    assert (row["score"], row["param_hidden_size"], row["param_learning_rate"]) == ("0.9123", "256", "3e-05")
+    assert dict(zip(rows[0], rows[2]))["param_hidden_size"] == ""
+    frame = trials_frame(trials)
+    assert str(frame["param_hidden_size"].dtype) == "Int64" and frame["param_learning_rate"].tolist() == [3e-05, 0.1]

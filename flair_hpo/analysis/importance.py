@@ -14,7 +14,7 @@ def encode_parameters(frame: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for column in (c for c in frame.columns if c.startswith("param_")):
         values = frame[column]
-        numeric = pd.to_numeric(values, errors="coerce")
+        numeric = pd.to_numeric(values, errors="coerce").astype(float)
         if numeric.notna().sum() == values.notna().sum():
             columns[column] = numeric.fillna(-1.0)
         else:

@@ -68,7 +68,7 @@ def plot_slices(frame: pd.DataFrame, path: Path, objective_label: str) -> Path:
     for axes, column in zip(panels, columns):
         active = completed[completed[column].notna()]  # a conditional parameter is inactive in some trials
         values = active[column]
-        numeric = pd.to_numeric(values, errors="coerce")
+        numeric = pd.to_numeric(values, errors="coerce").astype(float)
         if numeric.notna().all():
             axes.scatter(numeric, active["score"], c=active["number"], cmap="viridis")
             if numeric.min() > 0 and numeric.max() / numeric.min() > 100:

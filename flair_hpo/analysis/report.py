@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Optional, Union
 
+import pandas as pd
+
 from flair_hpo.analysis.plots import plot_optimization_history, plot_parameter_importances, plot_slices
 from flair_hpo.analysis.trials_table import load_study, trials_dataframe
 from flair_hpo.search.best_configuration import BEST_PARAMETERS_NAME
@@ -47,7 +49,7 @@ def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> 
         rows = "".join(
             f"<tr><th>{html.escape(c.removeprefix('param_'))}</th><td>{html.escape(str(best[c]))}</td></tr>"
             for c in frame.columns
-            if c.startswith("param_") and str(best[c]) != "nan"
+            if c.startswith("param_") and pd.notna(best[c])
         )
         best_html = (
             f"<p>Trial {int(best['number'])}: {html.escape(study.objective_label)} "
@@ -66,7 +68,7 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}} img{{max-width:10
 {html.escape(str(study.metadata.get("strategy")))} (seed {study.metadata.get("seed")}). Selection by
 {html.escape(study.objective_label)} on dev data; test scores are information only.</p>
 <h2>Best configuration</h2>{best_html}{figures}
-<h2>All trials</h2>{frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4f}")}
+<h2>All trials</h2>{frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}")}
 </body></html>
 """
     report = target / "report.html"

@@ -1,7 +1,9 @@
 """The table of a search's trials, one row per trial: written as ``trials.tsv``, read as a DataFrame.
 
 One layout everywhere: ``number``, ``state``, ``score``, ``score_std``, ``objective`` (the maximised value
-strategies saw), ``test_score``, ``runs``, ``epochs``, ``duration_s``, ``error``, then ``param_<name>``.
+strategies saw), ``test_score``, ``runs``, ``epochs``, ``duration_s``, ``error``, then ``param_<name>``. A
+parameter whose values are whole numbers stays a whole-number column (pandas' ``Int64``) where some trials
+lack it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flair_hpo.storage.records import TrialRecord
 
 TRIALS_TABLE_NAME = "trials.tsv"
 COLUMNS = ["number", "state", "score", "score_std", "objective", "test_score", "runs", "epochs", "duration_s", "error"]
+SCORE_COLUMNS = ["score", "score_std", "objective", "test_score"]
 
 
 def _value(text: str) -> Any:
@@ -30,6 +33,7 @@ def _value(text: str) -> Any:
 def trials_frame(trials: list[TrialRecord]) -> pd.DataFrame:
     """The trials as a DataFrame in the table's layout."""
     rows = []
+    kinds: dict[str, set[type]] = {}
     for trial in trials:
         row: dict[str, Any] = {
             "number": trial.number,
@@ -43,13 +47,21 @@ def trials_frame(trials: list[TrialRecord]) -> pd.DataFrame:
             "duration_s": round(trial.duration, 1),
             "error": trial.error_summary,
         }
-        row.update({f"param_{key}": _value(value) for key, value in sorted(trial.parameters.items())})
+        for key, text in sorted(trial.parameters.items()):
+            value = row[f"param_{key}"] = _value(text)
+            kinds.setdefault(f"param_{key}", set()).add(type(value))
         rows.append(row)
     frame = pd.DataFrame(rows)
-    parameters = sorted(column for column in frame.columns if column.startswith("param_"))
+    for column, types in kinds.items():
+        if types == {int} and frame[column].isna().any():
+            frame[column] = frame[column].astype("Int64")
+    parameters = sorted(kinds)
     return frame.reindex(columns=COLUMNS + parameters)
 
 
 def write_trials_table(path: Path, trials: list[TrialRecord]) -> None:
-    """``trials.tsv``: the table, tab-separated, scores with four decimals."""
-    trials_frame(trials).to_csv(path, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+    """``trials.tsv``: the table, tab-separated, scores with four decimals, parameters as they were tried."""
+    frame = trials_frame(trials)
+    for column in SCORE_COLUMNS:
+        frame[column] = frame[column].map(lambda value: "" if pd.isna(value) else f"{value:.4f}")
+    frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
