@@ -362,3 +362,23 @@ def test_numbers_written_as_strings_in_a_space_file(tmp_path: Path) -> None:
     assert space.distributions["learning_rate"] == Categorical([0.1, 0.2])
     assert space.distributions["DocumentRNNEmbeddings.dropout"] == Float(0.001, 0.5)
     assert space.distributions["DocumentRNNEmbeddings.rnn_type"] == Categorical(["GRU", "LSTM"])
+
+
+def test_a_dataset_name_is_the_same_corpus_every_time(flair_cache: Path) -> None:
+    """flair samples TREC-6's dev data from its training data with Python's global random: a search on
+    ``trec_6`` resumes only if that sample is the same in every process."""
+    import random
+
+    from flair.datasets import TREC_6
+
+    from flair_hpo.frontends.corpora import load_corpus
+    from flair_hpo.training.corpus_checks import corpus_fingerprint
+
+    fingerprints = set()
+    for seed in (1, 2):
+        random.seed(seed)
+        fingerprints.add(corpus_fingerprint(load_corpus("trec_6").corpus, "question_class"))
+        assert random.random() == random.Random(seed).random()  # the caller's random state is left alone
+    assert len(fingerprints) == 1
+    random.seed(3)
+    assert corpus_fingerprint(TREC_6(), "question_class") not in fingerprints  # flair's own draw differs

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
+import random
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -30,6 +33,7 @@ from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask
 
 log = logging.getLogger("flair_hpo")
 
+DATASET_SPLIT_SEED = 0  # the seed of the splits flair samples for a dataset that lacks them
 _SPLIT_MARKERS = {"train": ("train",), "dev": ("dev", "valid", "testa"), "test": ("testb", "test")}
 _KNOWN_TASKS = {
     "TREC_6": TEXT_CLASSIFICATION,
@@ -178,12 +182,25 @@ def load_corpus(
             raise ConfigurationError(f"say which task {spec!r} is for: --task classification or --task tagging.")
         task = _KNOWN_TASKS[name]
     try:
-        corpus = dataset()
+        with _fixed_random_splits():
+            corpus = dataset()
     except Exception as error:  # flair downloads what it does not find in its cache
         raise ConfigurationError(
             f"flair could not load {spec!r} ({type(error).__name__}: {error}); is it in flair's cache?"
         ) from None
     return LoadedCorpus(corpus, task, label_type, spec.lower(), f"flair dataset {name}")
+
+
+@contextlib.contextmanager
+def _fixed_random_splits() -> Iterator[None]:
+    """flair samples a dataset's missing splits (TREC-6's dev data) with Python's global random: seeded here, so
+    that a name is the same corpus in every process and a search on it resumes."""
+    state = random.getstate()
+    random.seed(DATASET_SPLIT_SEED)
+    try:
+        yield
+    finally:
+        random.setstate(state)
 
 
 def describe_corpus(

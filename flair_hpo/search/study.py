@@ -34,14 +34,18 @@ def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchS
         journal.close()
         details = "; ".join(_difference(key, recorded[key], fingerprint[key]) for key in differing)
         raise JournalMismatchError(
-            f"{base_path} holds a search whose {', '.join(differing)} differ from this one: {details}. Resume it "
+            f"{base_path} holds a search whose {', '.join(differing)} {'differs' if len(differing) == 1 else 'differ'} "
+            f"from this one: {details}. Resume it "
             "unchanged, or start this search in a new base_path (--output on the command line)."
         )
     journal.set_metadata({key: value for key, value in fingerprint.items() if key not in recorded})
     if recorded["seed"] != strategy.seed:
         if strategy.seed_given:
             journal.close()
-            raise JournalMismatchError(f"{base_path} holds a search with seed {recorded['seed']}, not {strategy.seed}.")
+            raise JournalMismatchError(
+                f"{base_path} holds a search with seed {recorded['seed']}, not {strategy.seed}: resume it with seed "
+                f"{recorded['seed']} (or no seed, which adopts the journal's), or start this search in a new base_path."
+            )
         strategy.reseed(recorded["seed"])
     return journal
 
@@ -51,7 +55,9 @@ def _difference(key: str, journalled: Any, now: Any) -> str:
     if key == CORPUS_KEY:
         return (
             "the corpus's training or dev sentences or their labels are not those journalled (a corpus downsampled "
-            "without a fixed random_seed is another sample each time)"
+            "without a fixed random_seed is another sample each time, and so is the dev data flair samples for a "
+            "dataset without it, such as TREC_6(): load that with sample_missing_splits=False and the search splits "
+            "dev data off by its seed)"
         )
     if isinstance(journalled, dict) and isinstance(now, dict):
         changed = [
