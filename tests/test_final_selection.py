@@ -175,3 +175,24 @@ def test_best_model_holds_the_weights_of_the_best_after_selection_even_where_it_
         sorted(path.parent.parent.name for path in tmp_path.glob("trials/*/run-*/final-model.pt"))
         == [f"{result.best.number:04d}"] * 2
     )  # the others' weights are dropped once the selection has ended
+
+
+def test_a_best_trial_whose_weights_were_dropped_leaves_no_best_model_rather_than_another_trials(tmp_path) -> None:
+    """lr 0.1 leads by a lucky first run and falls; lr 0.2, let in then, had its weights dropped as no first
+    candidate, and its further run fails: it is the best, and no weights of it are left."""
+    first = {0.05: 0.70, 0.1: 0.90, 0.2: 0.80}
+    space = TextClassifierSearchSpace(label_type="class")
+    space.add_max_epochs_per_training_run(3)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.2])
+
+    def noise(config: dict, seed: int):
+        rate = config["learning_rate"]
+        return first[rate] if seed == SEED else (0.50 if rate == 0.1 else None)
+
+    executor = FakeExecutor(lambda config: 0.0, seed_noise=noise, writes_weights=True)
+    result = Orchestrator(
+        toy_corpus(), tmp_path, space, GridSearch(seed=SEED), executor=executor, final_selection=FinalSelection(1, 2)
+    ).optimize()
+    assert result.best_parameters["learning_rate"] == 0.2
+    assert not (tmp_path / "best-model.pt").exists()

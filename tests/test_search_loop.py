@@ -18,7 +18,7 @@ from flair_hpo import parameters as p
 from flair_hpo.analysis import trials_dataframe
 from flair_hpo.early_stopping import SuccessiveHalving
 from flair_hpo.search.callbacks import SearchCallback
-from flair_hpo.storage import JOURNAL_NAME, Journal, State
+from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State
 from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, TPESearch
 from flair_hpo.tasks import TextClassifierSearchSpace
 from flair_hpo.testing.fake_executor import FakeExecutor, toy_corpus
@@ -396,3 +396,30 @@ def test_trials_tsv_writes_parameters_as_they_were_tried(tmp_path) -> None:
     assert dict(zip(rows[0], rows[2]))["param_hidden_size"] == ""
     frame = trials_frame(trials)
     assert str(frame["param_hidden_size"].dtype) == "Int64" and frame["param_learning_rate"].tolist() == [3e-05, 0.1]
+
+
+def test_a_trial_the_time_budget_stopped_keeps_the_weights_of_its_completed_runs_for_the_resume(tmp_path) -> None:
+    """Its second run meets the deadline; resumed, the trial keeps its first run and becomes the best by it."""
+
+    class DeadlineInTheSecondRun(FakeExecutor):
+        def _run(self, job, run_index, seed, rule, out_of_time):
+            if job.config["learning_rate"] == 0.3 and run_index == 1:
+                return RunRecord(run_index, State.STOPPED)
+            return super()._run(job, run_index, seed, rule, out_of_time)
+
+    def make_space() -> TextClassifierSearchSpace:
+        searched = TextClassifierSearchSpace(label_type="class")
+        searched.add_max_epochs_per_training_run(3)
+        searched.add_training_runs(2)
+        searched.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+        searched.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1, 0.2, 0.3])
+        return searched
+
+    def noise(config: dict, seed: int) -> float:
+        return (0.1 if seed == 0 else -0.05) if config["learning_rate"] == 0.3 else 0.0
+
+    for executor_class in (DeadlineInTheSecondRun, FakeExecutor):
+        executor = executor_class(lambda config: config["learning_rate"], seed_noise=noise, writes_weights=True)
+        result = Orchestrator(toy_corpus(), tmp_path, make_space(), GridSearch(seed=0), executor=executor).optimize()
+    assert result.best.number == 2 and [run.run for run in result.best.runs] == [0, 1]
+    assert (tmp_path / "best-model.pt").read_text() == "trial 2 run 0"  # its better run, trained before the stop

@@ -110,6 +110,9 @@ def load_best_model(base_path: Union[str, Path]) -> Model[Any]:
     if not folder.is_dir():
         raise ConfigurationError(f"{folder} does not exist: give the base_path (--output) of a search.")
     if not path.is_file():
-        raise ConfigurationError(f"{folder} holds no {BEST_MODEL_NAME}: no trial of this search completed.")
+        raise ConfigurationError(
+            f"{folder} holds no {BEST_MODEL_NAME}: no trial of this search completed, or the best kept no weights "
+            f"(its configuration is in {BEST_PARAMETERS_NAME}, to train again)."
+        )
     task = BestConfiguration.load(folder / BEST_PARAMETERS_NAME).settings.task
     return task.model_class.load(path)

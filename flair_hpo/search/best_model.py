@@ -1,9 +1,12 @@
 """``best-model.pt``: the weights of the best trial's best run, copied when the best changes. The weights of
 trials that can no longer become the best are dropped; those of trials still training, waiting to run again or
-being trained again with further seeds are kept, since any of them may become the best."""
+being trained again with further seeds are kept, since any of them may become the best. A best trial whose
+weights were dropped all the same (let into a final selection whose further runs of it failed) leaves no
+``best-model.pt`` rather than another trial's."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Collection
@@ -14,6 +17,8 @@ from flair_hpo.objective import Objective
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME
 from flair_hpo.storage import TrialRecord
 from flair_hpo.storage.records import RUN_MODEL_NAME
+
+log = logging.getLogger("flair_hpo")
 
 
 def run_folder(base_path: Path, trial_number: int, run_index: int) -> Path:
@@ -34,10 +39,15 @@ class BestModel:
         every other trial but those in ``keep``."""
         if best is not None:
             source = self._best_run_weights(best)
-            if source is not None and source != self._copied:
+            target = self.base_path / BEST_MODEL_NAME
+            if source is None and target.exists():
+                target.unlink()
+                self._copied = None
+                log.warning("trial %d, now the best, has no saved weights: %s is removed", best.number, target)
+            elif source is not None and source != self._copied:
                 partial = self.base_path / f"{BEST_MODEL_NAME}.partial"
                 shutil.copyfile(source, partial)
-                os.replace(partial, self.base_path / BEST_MODEL_NAME)  # a crash never leaves half a model
+                os.replace(partial, target)  # a crash never leaves half a model
                 self._copied = source
         for weights in (self.base_path / "trials").glob(f"*/run-*/{RUN_MODEL_NAME}"):
             number = int(weights.parent.parent.name)

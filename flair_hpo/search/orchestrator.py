@@ -182,9 +182,9 @@ class Orchestrator:
     def _weights_to_keep(
         self, journalled: list[TrialRecord], running: dict[int, TrialRecord], waiting: list[TrialRecord]
     ) -> set[int]:
-        """Trials whose weights may yet become the best model's: those still to finish, and the final selection's
-        first candidates."""
-        keep = set(running) | {trial.number for trial in waiting}
+        """Trials whose weights may yet become the best model's: those still to finish (stopped ones run again on
+        resume), and the final selection's first candidates."""
+        keep = set(running) | {trial.number for trial in waiting} | _run_again_on_resume(journalled)
         if self.final_selection is not None:
             keep |= {trial.number for trial in self.final_selection.leaders(journalled, self._settings.objective)}
         return keep
@@ -262,9 +262,13 @@ class Orchestrator:
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)
-                    self._best_model.update(best_trial(self._journal.trials(), objective), keep=tried)
+                    journalled = self._journal.trials()
+                    self._best_model.update(
+                        best_trial(journalled, objective), keep=tried | _run_again_on_resume(journalled)
+                    )
                 self._ctrl_c.check()
-        self._best_model.update(best_trial(self._journal.trials(), objective), keep=())
+        journalled = self._journal.trials()
+        self._best_model.update(best_trial(journalled, objective), keep=_run_again_on_resume(journalled))
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
@@ -301,3 +305,8 @@ class Orchestrator:
             f"{self.strategy.name} (seed {self.strategy.seed}), at most {self._settings.max_epochs} epochs per run"
         )
         return write_outputs(self.base_path, self._journal.trials(), self._space, self._settings, header)
+
+
+def _run_again_on_resume(journalled: list[TrialRecord]) -> set[int]:
+    """Trials the time budget stopped: they run again when the search resumes, their completed runs kept."""
+    return {trial.number for trial in journalled if trial.state is State.STOPPED}
