@@ -196,3 +196,37 @@ def test_a_best_trial_whose_weights_were_dropped_leaves_no_best_model_rather_tha
     ).optimize()
     assert result.best_parameters["learning_rate"] == 0.2
     assert not (tmp_path / "best-model.pt").exists()
+
+
+def test_the_trial_running_when_the_selections_share_begins_finishes_and_a_candidate_that_cannot_is_not_started(
+    tmp_path, caplog
+) -> None:
+    """Trials of 0.9 s in a 3.6 s budget whose last fifth is the selection's: the third, started at about 2.2 s
+    (the search's set-up takes some), ends at about 3.1 s; no candidate's further run of 0.9 s fits in what is
+    left, so none is started to be stopped."""
+    import logging
+
+    from flair_hpo.search.settings import Budget
+
+    caplog.set_level(logging.INFO, logger="flair_hpo")
+    space = TextClassifierSearchSpace(label_type="class")
+    space.add_max_epochs_per_training_run(3)
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=["glove"])  # never built here
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.2])
+    space.add_budget(Budget.TIME_IN_S, 3.6)
+    executor = FakeExecutor(lambda config: config["learning_rate"], seconds_per_cost=0.9, cost=lambda config: 1.0)
+    result = Orchestrator(
+        toy_corpus(), tmp_path, space, GridSearch(seed=SEED), executor=executor, final_selection=FinalSelection(1, 2)
+    ).optimize()
+    assert [(t.state, len(t.runs)) for t in result.trials] == [(State.COMPLETED, 1)] * 3
+    assert "trial 2: not trained again, its further runs would not end in the time left" in caplog.text
+    assert executor.submitted == [0, 1, 2]
+
+
+def test_a_candidate_fits_where_its_further_runs_at_its_mean_run_length_end_in_time() -> None:
+    trial = TrialRecord(0, {}, {}, State.COMPLETED, score=0.5, runs=[RunRecord(0, State.COMPLETED, score=0.5)])
+    trial.runs[0].duration = 10.0
+    selection = FinalSelection(runs=3)
+    assert selection.fits(trial, 20.0) and not selection.fits(trial, 19.0) and selection.fits(trial, None)
+    trial.runs[0].duration = 0.0  # nothing measured: it is tried
+    assert selection.fits(trial, 1.0)

@@ -349,7 +349,7 @@ def test_a_resume_on_another_corpus_or_space_is_refused_naming_what_differs(tmp_
     search(tmp_path, space(continuous=False, RUNS=2), GridSearch(), FakeExecutor(quadratic))
     resampled = toy_corpus()
     resampled.train[0].add_label("class", "y")  # one label changed, as another sample of a corpus would
-    with pytest.raises(JournalMismatchError, match=r"corpus differ .*without a fixed random_seed is another sample"):
+    with pytest.raises(JournalMismatchError, match=r"corpus differs .*without a fixed random_seed is another sample"):
         Orchestrator(
             resampled, tmp_path, space(False, RUNS=3), GridSearch(), executor=FakeExecutor(quadratic)
         ).optimize()

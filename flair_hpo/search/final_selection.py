@@ -7,7 +7,8 @@ each is trained until it has ``runs`` completed runs (seeds ``seed + run index``
 had). A candidate whose mean falls lets the next trial in, until the best ``candidates`` all have their runs or
 ``2 * candidates`` trials were trained again. Further runs that do not complete (the time budget, a failure)
 are left out: the trial keeps the runs it had. With a time budget, the search stops proposing trials when
-``budget_share`` of it is left, for this.
+``budget_share`` of it is left, for this (trials running then finish first), and a candidate is trained again
+only where its further runs, as long as its runs so far, end within the budget.
 
 The interval is a Student t interval for the best configuration's expected score: its mean, and the spread
 between seeds pooled over every trial with several completed runs (configurations this close differ mostly by
@@ -59,6 +60,13 @@ class FinalSelection:
         return [
             t for t in self.leaders(trials, objective) if len(completed_runs(t)) < self.runs and t.number not in tried
         ]
+
+    def fits(self, trial: TrialRecord, seconds_left: Optional[float]) -> bool:
+        """Whether ``trial``'s further runs, each as long as its runs so far on average, end in ``seconds_left``."""
+        durations = [run.duration for run in trial.runs if run.state is State.COMPLETED and run.duration > 0]
+        if seconds_left is None or not durations:
+            return True
+        return statistics.fmean(durations) * (self.runs - len(trial.runs)) <= seconds_left
 
     def leaders(self, trials: Sequence[TrialRecord], objective: Objective) -> list[TrialRecord]:
         """The ``candidates`` best completed trials, best first: those the selection starts with (the search keeps

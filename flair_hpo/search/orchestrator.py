@@ -113,7 +113,7 @@ class Orchestrator:
                 )
                 self._rule = self.executor.share_rule(self.early_stopping)
                 with ctrl_c_noted() as self._ctrl_c, frozen_heap():  # collections after runs walk less
-                    self._search(search_deadline)
+                    self._search(search_deadline, deadline)
                     if self.final_selection is not None:
                         self._select_by_seeds(self.final_selection, deadline)
             finally:
@@ -129,9 +129,11 @@ class Orchestrator:
         log.info("%r", result)
         return result
 
-    def _search(self, deadline: Optional[float]) -> None:
-        """Keep up to ``max_concurrent_trials`` trials running until a budget ends or the strategy is exhausted.
-        Trials pending when the search last stopped run first, with the points they were asked with."""
+    def _search(self, asking_deadline: Optional[float], deadline: Optional[float]) -> None:
+        """Keep up to ``max_concurrent_trials`` trials running until a budget ends or the strategy is exhausted:
+        none starts after ``asking_deadline`` (a final selection's share of the time budget), and those running
+        then may train until ``deadline``. Trials pending when the search last stopped run first, with the points
+        they were asked with."""
         replayed = replay(self._journal, self.strategy, on_tell=self._inform_early_stopping)
         finished, waiting = replayed.told, replayed.pending
         log.info(
@@ -150,10 +152,10 @@ class Orchestrator:
         while True:
             while reason is None and len(running) < self.executor.max_concurrent_trials:
                 if waiting:
-                    reason = time_is_up(deadline)
+                    reason = time_is_up(asking_deadline)
                     trial = self._restart_trial(waiting.pop(0)) if reason is None else None
                 else:
-                    reason = stop_reason(self._settings, self.strategy, finished, deadline, running=len(running))
+                    reason = stop_reason(self._settings, self.strategy, finished, asking_deadline, running=len(running))
                     trial = self._ask(running) if reason is None else None
                     if reason is None and trial is None:
                         reason = "the strategy has proposed every configuration"
@@ -254,11 +256,17 @@ class Orchestrator:
             candidates = selection.next_candidates(self._journal.trials(), objective, tried)
             if not candidates:
                 break
+            tried.update(trial.number for trial in candidates)
+            seconds_left = deadline - time.monotonic() if deadline is not None else None
+            waiting = {trial.number: trial for trial in candidates if selection.fits(trial, seconds_left)}
             for trial in candidates:
-                tried.add(trial.number)
+                if trial.number not in waiting:
+                    log.info(
+                        "trial %d: not trained again, its further runs would not end in the time left", trial.number
+                    )
+            for trial in waiting.values():
                 log.info("trial %d: trained again with further seeds, %d runs in all", trial.number, selection.runs)
                 self.executor.submit(self._job(trial, deadline, selection.runs), None)
-            waiting = {trial.number: trial for trial in candidates}
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)

@@ -95,6 +95,7 @@ class FakeExecutor(Executor):
         records = []
         for run_index, _, seed in job.runs:
             record = self._run(job, run_index, seed, rule, out_of_time)
+            record.duration = seconds / len(job.runs)
             self._on_run(number, record)
             records.append(record)
             if record.state is not State.COMPLETED:
