@@ -3,6 +3,7 @@ raised before any training, with nothing written and nothing already journalled 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import parse_duration
 from flair_hpo.storage import JOURNAL_NAME, Journal
 from flair_hpo.strategies import GridSearch, OptunaSearch, TPESearch
-from flair_hpo.tasks import SequenceTaggerSearchSpace, TextClassifierSearchSpace
+from flair_hpo.tasks import TEXT_CLASSIFICATION, SequenceTaggerSearchSpace, TextClassifierSearchSpace
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "BAD_INPUT.md"
 
@@ -136,6 +137,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("resume-other-early-stopping", lambda c: (c.finished_search(), c.search(early_stopping=MedianStopping())), JournalMismatchError, r"early_stopping differ"),
     ("local-executor-class-of-the-script", lambda c: c.search(space=_with_optimizer(c, "__main__"), executor=LocalExecutor(1)), ConfigurationError, r"<class '__main__.ScriptSGD'> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search"),
     ("local-executor-class-inside-a-function", lambda c: c.search(space=_with_optimizer(c, None), executor=LocalExecutor(1)), ConfigurationError, r"cannot be sent to LocalExecutor's worker processes: it is defined inside a function \(_with_optimizer.<locals>.ScriptSGD\)"),
+    ("local-executor-task-of-the-script", lambda c: c.search(space=_with_task_of_the_script(c), executor=LocalExecutor(1)), ConfigurationError, r"<task text_classification> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search \(ScriptClassification in __main__\)"),
     ("ray-address-unanswered", lambda c: c.search(executor=RayExecutor(f"127.0.0.1:{_closed_port()}")), ConfigurationError, r"no Ray cluster answers at address '127.0.0.1:\d+'"),
     ("ray-resources-not-a-mapping", lambda c: RayExecutor(resources_per_trial=1), ConfigurationError, r"resources_per_trial must be 'auto' or Ray resources such as \{'cpu': 1, 'gpu': 0.25\}, but got 1"),
     ("ray-unknown-resource", lambda c: RayExecutor(resources_per_trial={"tpu": 1}), ConfigurationError, r"resources_per_trial names \['tpu'\]"),
@@ -159,6 +161,15 @@ def _with_optimizer(case: Case, module: Optional[str]) -> TextClassifierSearchSp
         ScriptSGD.__module__, ScriptSGD.__qualname__ = module, "ScriptSGD"
     space = case.space()
     space.add_parameter(p.ModelTrainer.OPTIMIZER, options=["SGD", ScriptSGD])
+    return space
+
+
+def _with_task_of_the_script(case: Case) -> TextClassifierSearchSpace:
+    """A space of a task whose class is defined in the script that runs the search."""
+    task = copy.copy(TEXT_CLASSIFICATION)
+    task.__class__ = type("ScriptClassification", (type(TEXT_CLASSIFICATION),), {"__module__": "__main__"})
+    space = case.space()
+    space.task = task
     return space
 
 

@@ -267,21 +267,29 @@ def test_a_worker_killed_while_it_waits_for_an_early_stopping_answer_is_found_de
 
 
 def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
+    import functools
     import threading
 
     from flair_hpo.executors.sendable import check_sendable
+    from flair_hpo.search.settings import StudySettings
     from flair_hpo.space import Categorical, Space
+    from flair_hpo.tasks import TEXT_CLASSIFICATION
 
     def space_of(*options) -> Space:
         return Space({"optimizer": Categorical(list(options))}, fixed={"embeddings": [glove]})
 
-    check_sendable(space_of("SGD", torch.optim.AdamW, 0.1, None), "LocalExecutor")  # nothing raised
+    settings = StudySettings(task=TEXT_CLASSIFICATION)
+    check_sendable(space_of("SGD", torch.optim.AdamW, 0.1, None), settings, "LocalExecutor")  # nothing raised
     for unsendable, reason in [
         (lambda parameters: None, r"it is defined inside a function \(test_values_workers.*<lambda>\)"),
+        (
+            functools.partial(lambda rate: None, 0.1),
+            r"it is defined inside a function \(test_values_workers.*<lambda>\)",
+        ),
         (threading.Lock(), r"cannot be pickled \(TypeError: cannot pickle '_thread.lock' object\)"),
     ]:
         with pytest.raises(ConfigurationError, match=reason):
-            check_sendable(space_of("SGD", unsendable), "LocalExecutor")
+            check_sendable(space_of("SGD", unsendable), settings, "LocalExecutor")
 
 
 def test_a_trial_is_timed_from_when_its_worker_starts_it_not_from_the_workers_imports() -> None:

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import torch
 
@@ -37,6 +37,9 @@ from flair_hpo.executors.sendable import check_sendable
 from flair_hpo.executors.shared_objects import SharedObjects, indices
 from flair_hpo.space import Space
 from flair_hpo.storage import RunRecord, State
+
+if TYPE_CHECKING:
+    from flair_hpo.search.settings import StudySettings
 
 log = logging.getLogger("flair_hpo")
 
@@ -97,8 +100,8 @@ class LocalExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
 
-    def check_space(self, space: Space) -> None:
-        check_sendable(space, type(self).__name__)
+    def check_search(self, space: Space, settings: StudySettings) -> None:
+        check_sendable(space, settings, type(self).__name__)
 
     def start(self, search: SearchSetup) -> None:
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run

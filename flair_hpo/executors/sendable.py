@@ -1,17 +1,21 @@
-"""Whether the values of a search space can be sent to worker processes that import them by name: checked before
-a search starts, so that a class defined in the user's script fails with a message, not every trial's worker."""
+"""Whether a search's space and settings can be sent to worker processes that import their classes and functions
+by name: checked before a search starts, so that a class defined in the user's script (a space value, or a task
+of its own) fails with a message, not every trial's worker."""
 
 from __future__ import annotations
 
 import inspect
 import pickle
 from collections.abc import Iterable, Iterator
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import torch
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.space import Categorical, Space
+
+if TYPE_CHECKING:
+    from flair_hpo.search.settings import StudySettings
 
 
 def space_values(space: Space) -> Iterator[Any]:
@@ -41,21 +45,41 @@ def _not_importable(definition: Any) -> Optional[str]:
     return None
 
 
+class _Discarded:
+    """Where a pickle that is only looked through goes."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+class _ReferenceFinder(pickle.Pickler):
+    """Pickles to nowhere, noting the first class or function inside that workers could not import by name."""
+
+    def __init__(self) -> None:
+        super().__init__(_Discarded())
+        self.reason: Optional[str] = None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if self.reason is None and (isinstance(obj, type) or inspect.isroutine(obj)):
+            self.reason = _not_importable(obj)
+        return NotImplemented
+
+
 def _why_not_sendable(value: Any) -> Optional[str]:
     if isinstance(value, torch.nn.Module):  # pickled once the search runs; its classes are checked here
         return next(filter(None, (_not_importable(type(part)) for part in value.modules())), None)
-    reason = _not_importable(value if isinstance(value, type) or inspect.isroutine(value) else type(value))
-    if reason is None:
-        try:
-            pickle.dumps(value)
-        except Exception as error:  # PicklingError, TypeError, AttributeError: each says why
-            reason = f"it cannot be pickled ({type(error).__name__}: {error})"
-    return reason
+    finder = _ReferenceFinder()
+    try:
+        finder.dump(value)
+    except Exception as error:  # PicklingError, TypeError, AttributeError: each says why
+        return finder.reason or f"it cannot be pickled ({type(error).__name__}: {error})"
+    return finder.reason
 
 
-def check_sendable(space: Space, executor_name: str) -> None:
-    """Refuse a value of ``space`` that worker processes could not receive, naming it and why."""
-    for value in space_values(space):
+def check_sendable(space: Space, settings: StudySettings, executor_name: str) -> None:
+    """Refuse a value of ``space``, or the task of ``settings``, that worker processes could not receive, naming
+    it and why."""
+    for value in [*space_values(space), settings.task]:
         reason = _why_not_sendable(value)
         if reason is not None:
             raise ConfigurationError(
