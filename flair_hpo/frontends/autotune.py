@@ -31,7 +31,7 @@ from flair_hpo.early_stopping import make_rule
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import describe_corpus, load_corpus
 from flair_hpo.frontends.space_files import load_space_file
-from flair_hpo.frontends.word_embeddings import load_word_embeddings
+from flair_hpo.frontends.word_embeddings import check_transformer, load_word_embeddings
 from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
@@ -233,9 +233,16 @@ def _search_space(
 ) -> TaskSearchSpace:
     """The given space (or space file), else the task's default; ``fine_tune`` trains it by flair's fine-tuning
     recipe, and without a given space fine-tunes ``transformer`` in the task's fine-tuning space."""
+    if transformer is not None:
+        check_transformer(transformer)
     if isinstance(given, (str, Path)):
         given = load_space_file(Path(given), task)
     if given is not None:
+        if transformer is not None:
+            raise ConfigurationError(
+                f"transformer {transformer!r} (--transformer) is for the default space; with a search space "
+                "(--space) of your own, search transformers in it."
+            )
         if fine_tune and ModelTrainer.RECIPE not in given.parameters_used:
             given.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
         return given

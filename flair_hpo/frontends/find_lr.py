@@ -10,7 +10,7 @@ from flair.visual.training_curves import Plotter
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import load_corpus
 from flair_hpo.frontends.learning_rate_finder import FINE_TUNING_RANGE, TRAINING_RANGE, ModelTrainer
-from flair_hpo.frontends.word_embeddings import load_word_embeddings
+from flair_hpo.frontends.word_embeddings import check_transformer, load_word_embeddings
 from flair_hpo.search.settings import StudySettings
 from flair_hpo.tasks import get_task
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
@@ -38,6 +38,8 @@ def find_learning_rate_for(
     suggestion. ``fine_tune``: the model fine-tunes ``transformer``, under AdamW, with the fine-tuning rule."""
     if fine_tune and transformer is None:
         raise ConfigurationError("the fine-tuning finder needs a transformer to fine-tune: give --transformer.")
+    if transformer is not None:
+        check_transformer(transformer)
     start, end = FINE_TUNING_RANGE if fine_tune else TRAINING_RANGE
     start = start if start_learning_rate is None else check_positive("start_learning_rate", start_learning_rate)
     end = end if end_learning_rate is None else check_positive("end_learning_rate", end_learning_rate)

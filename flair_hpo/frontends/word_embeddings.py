@@ -1,4 +1,5 @@
-"""Word embeddings named by a string on the command line, in space files and in autotune."""
+"""Word embeddings named by a string on the command line, in space files and in autotune; transformers named
+there checked."""
 
 from __future__ import annotations
 
@@ -27,3 +28,16 @@ def load_word_embeddings(spec: str) -> Any:
         return WordEmbeddings(str(path) if path.is_file() else spec)
     except Exception as error:  # flair downloads names it does not find; offline that fails
         raise ConfigurationError(f"cannot load word embeddings {spec!r}: {type(error).__name__}: {error}") from None
+
+
+def check_transformer(spec: str) -> None:
+    """Refuse a transformer given as a path that is not a model folder here. A name (``bert-base-uncased``,
+    ``org/model``) is left to transformers, which loads it from its cache or downloads it."""
+    path = Path(spec).expanduser()
+    looks_like_a_path = spec.startswith(("/", ".", "~")) or spec.count("/") > 1
+    if not path.exists() and looks_like_a_path:
+        raise ConfigurationError(
+            f"transformer {spec!r} is not a folder here, nor a model name such as 'bert-base-uncased' or 'org/model'."
+        )
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise ConfigurationError(f"transformer folder {spec!r} holds no config.json: it is not a transformers model.")

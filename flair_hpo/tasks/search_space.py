@@ -130,6 +130,12 @@ class TaskSearchSpace:
         or a hyperopt expression such as ``add_parameter(p, hp.uniform, low=0.0, high=0.5)``."""
         self._check_fits(parameter)
         distribution: Distribution
+        if not isinstance(log, bool):
+            raise ConfigurationError(f"log for {parameter.key!r} must be True or False, but got {log!r}.")
+        if function is None and options is not None and (low is not None or high is not None):
+            raise ConfigurationError(
+                f"{parameter.key!r} got both options={options!r} and a range (low={low}, high={high}): give one."
+            )
         if function is None and hyperopt_arguments:
             raise ConfigurationError(
                 f"add_parameter({parameter.key}) got {sorted(hyperopt_arguments)}, which it does not take: give options=[...], "
@@ -159,6 +165,10 @@ class TaskSearchSpace:
 
             for option in distribution.options:
                 resolve_optimizer(option)
+        if parameter in self.task.word_embedding_parameters and not isinstance(distribution, Categorical):
+            raise ConfigurationError(
+                f"{parameter.key} takes word embeddings, chosen from options=[...], not {distribution.describe()}."
+            )
         distribution = self._checked_options(parameter, distribution)
         check_value(parameter, distribution)
         self._distributions[parameter] = distribution
