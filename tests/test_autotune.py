@@ -382,3 +382,38 @@ def test_a_dataset_name_is_the_same_corpus_every_time(flair_cache: Path) -> None
     assert len(fingerprints) == 1
     random.seed(3)
     assert corpus_fingerprint(TREC_6(), "question_class") not in fingerprints  # flair's own draw differs
+
+
+def test_a_space_given_as_an_object_keeps_its_own_metric_and_epochs_unless_autotune_is_given_them(
+    trec_folder: Path, tmp_path: Path, glove, monkeypatch
+) -> None:
+    import flair_hpo.frontends.autotune as autotune_module
+    from flair_hpo import parameters as p
+    from flair_hpo.objective import EvaluationMetric
+    from flair_hpo.tasks import TextClassifierSearchSpace
+
+    class Captured(Exception):
+        pass
+
+    def capture(orchestrator) -> None:
+        settings = orchestrator.search_space.to_settings()
+        raise Captured(settings.metric, settings.max_epochs)
+
+    monkeypatch.setattr(autotune_module.Orchestrator, "optimize", capture)
+    space = TextClassifierSearchSpace()
+    space.add_parameter(p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove]])
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1, 0.2])
+    space.add_max_epochs_per_training_run(3)
+    space.add_evaluation_metric("macro-f1")
+    for arguments, expected in [
+        ({}, (EvaluationMetric.MACRO_F1_SCORE, 3)),
+        ({"metric": "f1", "max_epochs": 5}, (EvaluationMetric.MICRO_F1_SCORE, 5)),
+    ]:
+        with pytest.raises(Captured) as captured:
+            autotune(str(trec_folder), search_space=space, output=tmp_path / "out", strategy="grid", **arguments)
+        assert captured.value.args == expected
+    space_file = tmp_path / "space.yaml"
+    space_file.write_text(f"parameters:\n  DocumentPoolEmbeddings.WORD_EMBEDDINGS: [[{GLOVE_10K}]]\n")
+    with pytest.raises(Captured) as captured:
+        autotune(str(trec_folder), search_space=space_file, output=tmp_path / "out", strategy="grid")
+    assert captured.value.args == (EvaluationMetric.MICRO_F1_SCORE, 10)  # a space file sets neither: the defaults

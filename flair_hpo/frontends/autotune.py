@@ -53,6 +53,7 @@ from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 log = logging.getLogger("flair_hpo")
 
 DEFAULT_MAX_EPOCHS = 10
+DEFAULT_METRIC = "f1"
 FINAL_MODEL_FOLDER = "final-model"
 PREVIOUS_MODEL_NAME = "final-model.previous.pt"
 
@@ -114,7 +115,7 @@ def autotune(
     *,
     task: Union[str, ModelTask, None] = None,
     label_type: Optional[str] = None,
-    metric: str = "f1",
+    metric: Optional[str] = None,
     predictions: Optional[int] = None,
     duration: Union[str, float] = "5m",
     strategy: str = "optuna",
@@ -148,7 +149,8 @@ def autotune(
     ``max_epochs`` (default 4; 10 otherwise); with a ``search_space``, train that space by the recipe.
     ``final_seeds``: the 3 best configurations are trained until each has this many runs with different seeds,
     in the last fifth of ``duration`` (or when ``max_trials`` are done), and the best is chosen by its mean; 1
-    turns this off."""
+    turns this off. ``metric`` (default f1) and ``max_epochs``: a ``search_space`` object that sets its own keeps
+    it unless they are given."""
     stream = progress or sys.stderr
     requested_task = get_task(task) if task is not None else None
     source = "a flair Corpus"
@@ -157,7 +159,11 @@ def autotune(
         corpus, requested_task, label_type, source = loaded.corpus, loaded.task, loaded.label_type, loaded.source
     label_type = resolve_label_type(corpus, label_type)
     resolved_task = task_of_corpus(corpus, label_type, requested_task)
-    parsed_metric = parse_metric(metric, resolved_task, predictions)
+    given_metric = (
+        parse_metric(metric if metric is not None else DEFAULT_METRIC, resolved_task, predictions)
+        if metric is not None or predictions is not None
+        else None
+    )
     final_seeds = check_positive("final_seeds", final_seeds, integer=True)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
@@ -170,6 +176,9 @@ def autotune(
             f"the search space is for {space.task.name}, but the corpus is for {resolved_task.name}."
         )
     _check_grid(strategy, space, search_space)
+    parsed_metric = given_metric or (
+        space.metric if space.sets_own("metric") else parse_metric(DEFAULT_METRIC, resolved_task)
+    )
     labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
     check_predictions(predictions, labels)
@@ -184,8 +193,9 @@ def autotune(
     space.add_budget(Budget.TIME_IN_S, seconds)
     if max_trials is not None:
         space.add_budget(Budget.RUNS, max_trials)
-    default_epochs = FINE_TUNING_EPOCHS if fine_tune else DEFAULT_MAX_EPOCHS
-    space.add_max_epochs_per_training_run(max_epochs if max_epochs is not None else default_epochs)
+    if max_epochs is not None or not space.sets_own("max_epochs"):
+        default_epochs = FINE_TUNING_EPOCHS if fine_tune else DEFAULT_MAX_EPOCHS
+        space.add_max_epochs_per_training_run(max_epochs if max_epochs is not None else default_epochs)
     space.max_model_bytes = size_limit
 
     orchestrator = Orchestrator(

@@ -77,6 +77,7 @@ class TaskSearchSpace:
         self.embeddings_storage_mode = "none"
         self.max_model_bytes: Optional[int] = None
         self._budgets: dict[Budget, float] = {}
+        self._own_settings: set[str] = set()  # steering settings given rather than left at their defaults
         self._distributions: dict[HyperParameter, Distribution] = {}
         self._fixed: dict[HyperParameter, Any] = {}
 
@@ -97,6 +98,7 @@ class TaskSearchSpace:
             metric = parse_metric(metric, self.task)
         Objective(metric, self.optimization_value)  # raises on a metric that is neither
         self.metric = metric
+        self._own_settings.add("metric")
 
     def add_optimization_value(self, value: OptimizationValue) -> None:
         Objective(self.metric, value)  # raises on a value that is not an OptimizationValue
@@ -104,6 +106,12 @@ class TaskSearchSpace:
 
     def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
         self.max_epochs = check_positive("max_epochs", max_epochs, integer=True)
+        self._own_settings.add("max_epochs")
+
+    def sets_own(self, setting: str) -> bool:
+        """Whether ``"metric"`` or ``"max_epochs"`` was given (``add_evaluation_metric``,
+        ``add_max_epochs_per_training_run``) rather than left at its default."""
+        return setting in self._own_settings
 
     def add_training_runs(self, training_runs: int) -> None:
         """How often each configuration is trained; its score is the mean over these runs."""
