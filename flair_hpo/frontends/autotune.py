@@ -164,7 +164,7 @@ def autotune(
         if metric is not None or predictions is not None
         else None
     )
-    final_seeds = check_positive("final_seeds", final_seeds, integer=True)
+    final_seeds = check_positive("final_seeds (1 turns the final selection off)", final_seeds, integer=True)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
     search_strategy = STRATEGIES.get(strategy)(seed=seed)

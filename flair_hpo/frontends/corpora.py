@@ -177,6 +177,10 @@ def load_corpus(
         close = difflib.get_close_matches(name, _dataset_names(), n=3)
         hint = f"; did you mean {', '.join(n.lower() for n in close)}?" if close else ""
         raise ConfigurationError(f"{spec!r} is neither a folder nor a flair dataset name{hint}")
+    if any(value is not None for value in options.values()):
+        raise ConfigurationError(
+            f"--text-column and --label-column apply to .csv and .tsv files, not to the flair dataset {spec!r}."
+        )
     if task is None:
         if name not in _KNOWN_TASKS:
             raise ConfigurationError(f"say which task {spec!r} is for: --task classification or --task tagging.")

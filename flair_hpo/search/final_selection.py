@@ -39,11 +39,14 @@ class FinalSelection:
     budget_share: float = 0.2
 
     def __post_init__(self) -> None:
-        for name, least in (("candidates", 1), ("runs", 2)):
+        for name, least, meaning in (
+            ("candidates", 1, "the best configurations trained again"),
+            ("runs", 2, "the runs each candidate has in all"),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ConfigurationError(
-                    f"FinalSelection {name} must be a whole number of at least {least}, but got {value!r}."
+                    f"FinalSelection {name} must be a whole number of at least {least} ({meaning}), but got {value!r}."
                 )
         if not 0.0 <= self.budget_share < 1.0:
             raise ConfigurationError(
