@@ -16,7 +16,9 @@ def main() -> None:
 
     from flair_hpo import Orchestrator, parameters, search_spaces, search_strategies
 
-    corpus = TREC_6().downsample(0.25, downsample_test=False)
+    corpus = TREC_6(sample_missing_splits=False).downsample(
+        0.25, downsample_test=False, random_seed=0
+    )  # the same every run
     glove = WordEmbeddings(str(GLOVE_50K))
 
     space = search_spaces.TextClassifierSearchSpace()
