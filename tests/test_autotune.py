@@ -236,6 +236,36 @@ def test_second_ctrl_c_exits_at_once_with_the_journal_intact(trec_folder: Path, 
         assert connection.execute("SELECT count(*) FROM trials WHERE state = 'completed'").fetchone()[0] >= 1
 
 
+def test_a_second_ctrl_c_while_the_first_still_stops_the_search_exits_at_once(
+    trec_folder: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Ctrl-C after the first trial; another while the search writes its outputs on the way out."""
+    from flair_hpo.search.orchestrator import Orchestrator
+    from flair_hpo.search.progress import ProgressLine
+
+    pressed = []
+
+    def first_ctrl_c(self, trial, best) -> None:
+        pressed.append(1)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+
+    def second_ctrl_c_while_stopping(self, write=Orchestrator._write_outputs):
+        if len(pressed) == 1:
+            pressed.append(2)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+        return write(self)
+
+    monkeypatch.setattr(ProgressLine, "on_trial_end", first_ctrl_c)
+    monkeypatch.setattr(Orchestrator, "_write_outputs", second_ctrl_c_while_stopping)
+    with pytest.raises(SystemExit) as exited:
+        autotune(str(trec_folder), duration="60s", max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out")
+    assert exited.value.code == 130 and pressed == [1, 2]
+    assert not (tmp_path / "out" / "final-model" / "final-model.pt").exists()
+    assert "\ntrial 0" in (tmp_path / "out" / "param_selection.txt").read_text()  # written all the same
+
+
 def test_sigterm_stops_the_search_at_once_and_the_same_command_resumes_it(trec_folder: Path, tmp_path: Path) -> None:
     """A batch scheduler's SIGTERM, with Ctrl-C ignored as in a script's background job: the training trial
     stops (flair's trainer would have ended it quietly as finished), every finished trial stays journalled, no

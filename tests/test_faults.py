@@ -16,7 +16,13 @@ import pytest
 
 from flair_hpo.errors import SearchInProgressError
 from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State, TrialRecord, exclusive_use
-from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits, ctrl_c_noted, sigterm_stops
+from flair_hpo.training.ctrl_c import (
+    Terminated,
+    ctrl_c_exits,
+    ctrl_c_noted,
+    second_ctrl_c_exits,
+    sigterm_stops,
+)
 
 HELPER = Path(__file__).resolve().parent / "fault_search.py"
 KILLED_SEARCH_TRIALS = 4  # the trials fault_search.py runs
@@ -245,6 +251,18 @@ def test_ctrl_c_is_noted_unless_the_process_ignores_it(ignored: bool) -> None:
         assert signal.getsignal(signal.SIGINT) is handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_the_first_ctrl_c_interrupts_and_any_later_one_exits() -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(SystemExit) as exited, second_ctrl_c_exits():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+        except KeyboardInterrupt:  # the first stops the search; its clean-up is under way
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+    assert exited.value.code == 130 and signal.getsignal(signal.SIGINT) is handler
 
 
 def test_sigterm_is_noted_as_a_ctrl_c_only_where_it_is_made_to_stop_the_search() -> None:

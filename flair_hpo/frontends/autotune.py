@@ -44,7 +44,7 @@ from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
-from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits
+from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits, second_ctrl_c_exits
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
@@ -207,31 +207,35 @@ def autotune(
         early_stopping=stopping_rule,
         final_selection=FinalSelection(runs=final_seeds) if final_seeds > 1 else None,
     )
-    interrupted = False
-    try:
-        search = orchestrator.optimize()
-    except Terminated:  # a scheduler's SIGTERM: the journal holds the search, and no final model is made in haste
-        raise
-    except KeyboardInterrupt:
-        interrupted = True
-        search = orchestrator.last_result  # type: ignore[assignment]
-    if search is None or search.best is None or search.best_parameters is None:
-        raise AutotuneError(_no_best_message(search, seconds, interrupted))
-    if interrupted:
-        log.warning(
-            "search stopped by Ctrl-C: the final model comes from the best trial so far (Ctrl-C again exits at once)"
-        )
-
-    settings = space.to_settings()
-    settings.label_type = label_type
-    model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
-    _keep_previous(model_path)
-    with ctrl_c_exits():  # a second Ctrl-C
-        model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
-        score = score_on_test(model, corpus, parsed_metric, label_type)
+    with second_ctrl_c_exits():  # a Ctrl-C after the first, while the search stops or the final model is made
+        search, interrupted = _searched(orchestrator)
+        if search is None or search.best is None or search.best_parameters is None:
+            raise AutotuneError(_no_best_message(search, seconds, interrupted))
+        if interrupted:
+            log.warning(
+                "search stopped by Ctrl-C: the final model comes from the best trial so far (Ctrl-C again exits at once)"
+            )
+        settings = space.to_settings()
+        settings.label_type = label_type
+        model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
+        _keep_previous(model_path)
+        with ctrl_c_exits():  # Ctrl-C while the final model is made, the search having ended by itself
+            model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
+            score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)
+
+
+def _searched(orchestrator: Orchestrator) -> tuple[Optional[SearchResult], bool]:
+    """The search's result, and whether Ctrl-C stopped it (then the result so far). A scheduler's SIGTERM is
+    raised on: the journal holds the search, and no final model is made in haste."""
+    try:
+        return orchestrator.optimize(), False
+    except Terminated:
+        raise
+    except KeyboardInterrupt:
+        return orchestrator.last_result, True
 
 
 def _search_space(

@@ -3,7 +3,8 @@
 flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and an
 exception raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only
 printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost; inside
-:func:`ctrl_c_exits`, Ctrl-C exits. Inside :func:`sigterm_stops`, SIGTERM (a batch scheduler ending a job)
+:func:`ctrl_c_exits`, Ctrl-C exits, and inside :func:`second_ctrl_c_exits` every Ctrl-C after the first. Inside
+:func:`sigterm_stops`, SIGTERM (a batch scheduler ending a job)
 raises :class:`Terminated`, which searches take as a Ctrl-C and which is noted the same way.
 """
 
@@ -98,6 +99,26 @@ def ctrl_c_exits(status: int = 130) -> Iterator[None]:
         raise SystemExit(status)
 
     with _handled_by(signal.SIGINT, leave), ctrl_c_noted():
+        yield
+
+
+@contextlib.contextmanager
+def second_ctrl_c_exits(status: int = 130) -> Iterator[None]:
+    """The first Ctrl-C while inside interrupts as usual (``KeyboardInterrupt``); any later one exits with
+    ``status`` (``SystemExit``), however far the first one's clean-up has got."""
+    if _handler_to_follow(signal.SIGINT) is None:
+        yield
+        return
+    pressed = False
+
+    def interrupt_then_exit(signum: int, frame: Any) -> None:
+        nonlocal pressed
+        if pressed:
+            raise SystemExit(status)
+        pressed = True
+        raise KeyboardInterrupt
+
+    with _handled_by(signal.SIGINT, interrupt_then_exit):
         yield
 
 
