@@ -39,7 +39,7 @@ from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, StudySettings, parse_duration
-from flair_hpo.storage import SearchResult, State, prepare_base_path
+from flair_hpo.storage import SearchResult, State, check_base_path
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
@@ -169,7 +169,7 @@ def autotune(
     size_limit = parse_model_size(model_size)
     search_strategy = STRATEGIES.get(strategy)(seed=seed)
     stopping_rule = make_rule(early_stopping)
-    base_path = prepare_base_path(output)
+    base_path = check_base_path(output)
     space = _search_space(search_space, resolved_task, embeddings, transformer, fine_tune)
     if space.task is not resolved_task:
         raise ConfigurationError(

@@ -14,6 +14,18 @@ from flair_hpo.errors import ConfigurationError, SearchInProgressError
 LOCK_NAME = ".search.lock"
 
 
+def check_base_path(base_path: Union[str, Path]) -> Path:
+    """Say why ``base_path`` could not be created and written, creating nothing: a bad request is refused
+    without leaving a folder behind."""
+    path = Path(base_path)
+    existing = next(folder for folder in (path, *path.parents) if folder.exists() or folder == folder.parent)
+    if not existing.is_dir():
+        raise ConfigurationError(f"base_path {str(path)!r} cannot be written: {str(existing)!r} is not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"base_path {str(path)!r} cannot be written: {str(existing)!r} is not writable.")
+    return path
+
+
 def prepare_base_path(base_path: Union[str, Path]) -> Path:
     """Create ``base_path`` and prove it writable, or say why it cannot be used."""
     path = Path(base_path)
