@@ -24,6 +24,7 @@ from flair_hpo.tasks import TASKS, HyperParameter, ModelTask, TaskSearchSpace
 
 _RANGE_KEYS = {"options", "low", "high", "log", "step"}
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_SETTING_OPTIONS = ("--max-epochs", "--max-trials", "--duration", "--metric", "--strategy", "--final-seeds")
 
 
 def _parameter(name: str, source: Path, task: ModelTask) -> HyperParameter:
@@ -71,11 +72,14 @@ def load_space_file(path: Path, task: ModelTask) -> TaskSearchSpace:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"cannot read search-space file {str(path)!r}: {error}") from None
-    if (
-        not isinstance(document, dict)
-        or set(document) - {"parameters"}
-        or not isinstance(document.get("parameters"), dict)
-    ):
+    others = sorted(str(key) for key in document) if isinstance(document, dict) else []
+    others = [key for key in others if key != "parameters"]
+    if others:
+        raise ConfigurationError(
+            f"{path}: the file holds only 'parameters:', but also has {others}; settings of the search are given "
+            f"on the command line ({', '.join(_SETTING_OPTIONS)}) or to autotune()."
+        )
+    if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
         raise ConfigurationError(
             f"{path}: the file must hold one mapping 'parameters:' of parameter names to options or ranges."
         )
