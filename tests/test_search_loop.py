@@ -423,3 +423,20 @@ def test_a_trial_the_time_budget_stopped_keeps_the_weights_of_its_completed_runs
         result = Orchestrator(toy_corpus(), tmp_path, make_space(), GridSearch(seed=0), executor=executor).optimize()
     assert result.best.number == 2 and [run.run for run in result.best.runs] == [0, 1]
     assert (tmp_path / "best-model.pt").read_text() == "trial 2 run 0"  # its better run, trained before the stop
+
+
+def test_the_report_shows_the_best_trial_the_search_chose_even_one_the_time_budget_stopped(tmp_path) -> None:
+    """No trial completed: the best is the stopped trial scored by the epochs it reached, in the report as in
+    the search's own outputs."""
+    from flair_hpo.analysis import build_report
+
+    class StoppedAfterAnEpoch(FakeExecutor):
+        def _run(self, job, run_index, seed, rule, out_of_time):
+            record = super()._run(job, run_index, seed, rule, out_of_time)
+            record.state = State.STOPPED
+            return record
+
+    result = search(tmp_path, space(continuous=False, RUNS=2), GridSearch(), StoppedAfterAnEpoch(quadratic))
+    assert result.best is not None and result.best.state is State.STOPPED
+    page = build_report(tmp_path).read_text()
+    assert f"<p>Trial {result.best.number} (stopped by the time budget: scored by the epochs it reached)" in page

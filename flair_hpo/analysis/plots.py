@@ -15,15 +15,20 @@ from flair_hpo.analysis.importance import parameter_importances  # noqa: E402
 
 
 def plot_optimization_history(frame: pd.DataFrame, path: Path, objective_label: str, minimises: bool) -> Path:
-    """Each completed trial's score, the best so far as a line, and failed or stopped trials marked."""
+    """Each completed trial's score, the best so far as a line, trials the time budget stopped at the score they
+    reached, and other failed or stopped trials marked."""
     figure, axes = plt.subplots(figsize=(8, 4.5))
     completed = frame[frame["state"] == "completed"].sort_values("number")
     axes.scatter(completed["number"], completed["score"], color="tab:blue", label="trial score", zorder=3)
     best = completed["score"].cummin() if minimises else completed["score"].cummax()
     axes.step(completed["number"], best, where="post", color="tab:red", label="best so far")
-    others = frame[frame["state"] != "completed"]
+    reached = frame[(frame["state"] == "stopped") & frame["score"].notna()]
+    if not reached.empty:
+        axes.scatter(reached["number"], reached["score"], marker="^", color="tab:orange", label="stopped: score so far")
+    others = frame[(frame["state"] != "completed") & ~frame.index.isin(reached.index)]
     if not others.empty:
-        floor = completed["score"].min() if not completed.empty else 0.0
+        scored = frame["score"].dropna()
+        floor = scored.min() if not scored.empty else 0.0
         axes.scatter(others["number"], [floor] * len(others), marker="x", color="gray", label="failed or stopped")
     axes.set_xlabel("trial")
     axes.set_ylabel(objective_label)

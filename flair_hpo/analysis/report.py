@@ -14,6 +14,7 @@ from flair_hpo.analysis.plots import plot_optimization_history, plot_parameter_i
 from flair_hpo.analysis.trials_table import load_study, trials_dataframe
 from flair_hpo.search.best_configuration import BEST_PARAMETERS_NAME
 from flair_hpo.search.final_selection import CONFIDENCE
+from flair_hpo.search.outputs import best_trial
 
 REPORT_FOLDER = "report"
 
@@ -41,19 +42,21 @@ def build_report(base_path: Union[str, Path], folder: Optional[Path] = None) -> 
         "Parameter importances": plot_parameter_importances(frame, target / "parameter_importances.png"),
         "Score against each parameter": plot_slices(frame, target / "slices.png", study.objective_label),
     }
-    completed = frame[frame["state"] == "completed"]
     summary = f"{len(frame)} trials: " + ", ".join(f"{n} {s}" for s, n in frame["state"].value_counts().items())
-    best_html = "<p>No trial completed yet.</p>"
-    if not completed.empty:
-        best = completed.loc[completed["score"].idxmin() if study.objective.minimises else completed["score"].idxmax()]
+    best_html = "<p>No trial has a score yet.</p>"
+    leader = best_trial(study.trials, study.objective)
+    if leader is not None:
+        best = frame[frame["number"] == leader.number].iloc[0]
         rows = "".join(
             f"<tr><th>{html.escape(c.removeprefix('param_'))}</th><td>{html.escape(str(best[c]))}</td></tr>"
             for c in frame.columns
             if c.startswith("param_") and pd.notna(best[c])
         )
+        spread = f" ± {best['score_std']:.4f}" if pd.notna(best["score_std"]) else ""
+        stopped = " (stopped by the time budget: scored by the epochs it reached)" if best["state"] == "stopped" else ""
         best_html = (
-            f"<p>Trial {int(best['number'])}: {html.escape(study.objective_label)} "
-            f"<b>{best['score']:.4f}</b> ± {best['score_std']:.4f}{_interval(study.base_path)}</p><table>{rows}</table>"
+            f"<p>Trial {int(best['number'])}{stopped}: {html.escape(study.objective_label)} "
+            f"<b>{best['score']:.4f}</b>{spread}{_interval(study.base_path)}</p><table>{rows}</table>"
         )
     figures = "".join(
         f"<h2>{title}</h2><img alt='{title}' src='data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}'>"
