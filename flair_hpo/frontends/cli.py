@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
 import logging
 import sys
@@ -34,10 +33,16 @@ def _run(action: Callable[[], Any]) -> Any:
 
 def _hide_progress_bars() -> None:
     """flair's per-batch bars (label dictionary, every dev evaluation) off. tqdm reads TQDM_DISABLE when it is
-    imported, which hyperopt does before this runs, so its default is changed instead."""
+    imported, which hyperopt does before this runs, and flair asks for its evaluation bars by name
+    (``disable=False``), so every bar is made with ``disable=True`` whatever it asks."""
     import tqdm  # type: ignore[import-untyped]
 
-    tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)  # type: ignore[method-assign]
+    made = tqdm.tqdm.__init__
+
+    def disabled(self: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **{**kwargs, "disable": True})
+
+    tqdm.tqdm.__init__ = disabled  # type: ignore[method-assign]
 
 
 def _model_options(transformer_help: str, fine_tune_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
