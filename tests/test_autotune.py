@@ -107,6 +107,7 @@ def test_a_fasttext_folder_with_top_k_predictions(cooking_folder: Path, tmp_path
 
 
 def test_a_label_metric_and_a_model_size_limit(flair_cache, tmp_path: Path) -> None:
+    progress = io.StringIO()
     space_file = tmp_path / "space.yaml"
     space_file.write_text(
         "parameters:\n"
@@ -115,8 +116,12 @@ def test_a_label_metric_and_a_model_size_limit(flair_cache, tmp_path: Path) -> N
     )
     result = autotune(
         "trec_6", metric="f1:HUM", duration="90s", max_trials=4, max_epochs=1, model_size="5M", strategy="random",
-        search_space=space_file, output=tmp_path / "out", seed=3,
+        search_space=space_file, output=tmp_path / "out", seed=3, progress=progress,
     )  # fmt: skip
+    failed = sum(t.state is State.FAILED for t in result.search.trials)
+    assert f"{failed} of {len(result.search.trials)} trials failed, {failed} of them with: ModelTooLarge" in (
+        progress.getvalue()
+    )
     by_embeddings = {t.state: [] for t in result.search.trials}
     for trial in result.search.trials:
         by_embeddings[trial.state].append(trial.parameters["DocumentPoolEmbeddings.embeddings"])

@@ -37,6 +37,7 @@ from flair_hpo.objective.metric_strings import check_metric_labels, check_predic
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
+from flair_hpo.search.outputs import PARAM_SELECTION_NAME
 from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, StudySettings, parse_duration
 from flair_hpo.storage import SearchResult, State, check_base_path
@@ -224,7 +225,25 @@ def autotune(
             score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
+    failures = _failures(search)
+    if failures is not None:
+        print(failures, file=stream, flush=True)
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)
+
+
+def _failures(search: SearchResult) -> Optional[str]:
+    """How many trials failed and their most common error, where some did (a transformer that would not load,
+    a size limit): said at the end, since the best configuration alone does not show it."""
+    errors = [
+        re.sub(r"^run \d+: ", "", trial.error_summary or "") for trial in search.trials if trial.state is State.FAILED
+    ]
+    if not errors:
+        return None
+    error, count = Counter(errors).most_common(1)[0]
+    return (
+        f"{len(errors)} of {len(search.trials)} trials failed, {count} of them with: {error} "
+        f"(every error in {search.base_path / PARAM_SELECTION_NAME})"
+    )
 
 
 def _searched(orchestrator: Orchestrator) -> tuple[Optional[SearchResult], bool]:

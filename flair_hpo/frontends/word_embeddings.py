@@ -3,11 +3,14 @@ there checked."""
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flair_hpo.errors import ConfigurationError
+
+log = logging.getLogger("flair_hpo")
 
 
 def _has_word2vec_header(path: Path) -> bool:
@@ -31,13 +34,29 @@ def load_word_embeddings(spec: str) -> Any:
 
 
 def check_transformer(spec: str) -> None:
-    """Refuse a transformer given as a path that is not a model folder here. A name (``bert-base-uncased``,
-    ``org/model``) is left to transformers, which loads it from its cache or downloads it."""
+    """Refuse a transformer given as a path that is not a model folder here, or as a name that cannot be one.
+    A name (``bert-base-uncased``, ``org/model``) missing from the Hugging Face cache is downloaded by the
+    first trial that needs it: said beforehand, since offline such trials fail."""
+    from huggingface_hub import try_to_load_from_cache
+
     path = Path(spec).expanduser()
     looks_like_a_path = spec.startswith(("/", ".", "~")) or spec.count("/") > 1
-    if not path.exists() and looks_like_a_path:
-        raise ConfigurationError(
-            f"transformer {spec!r} is not a folder here, nor a model name such as 'bert-base-uncased' or 'org/model'."
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ConfigurationError(
+                f"transformer folder {spec!r} holds no config.json: it is not a transformers model."
+            )
+        return
+    unknown = f"transformer {spec!r} is not a folder here, nor a model name such as 'bert-base-uncased' or 'org/model'"
+    if looks_like_a_path:
+        raise ConfigurationError(f"{unknown}.")
+    try:
+        cached = try_to_load_from_cache(spec, "config.json")
+    except ValueError as error:  # HFValidationError: not a name a model can have
+        raise ConfigurationError(f"{unknown}: {error}") from None
+    if not isinstance(cached, str):
+        log.warning(
+            "transformer %r is not in the Hugging Face cache: the first trial that needs it downloads it "
+            "(offline, trials with it fail)",
+            spec,
         )
-    if path.is_dir() and not (path / "config.json").is_file():
-        raise ConfigurationError(f"transformer folder {spec!r} holds no config.json: it is not a transformers model.")
