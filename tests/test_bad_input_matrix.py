@@ -69,6 +69,11 @@ class Case:
         return folder
 
 
+def _multi_label_folder(case: Case) -> Path:
+    lines = "__label__a __label__b x y\n__label__c z\n__label__a __label__c y z\n"
+    return case.folder("multi", {"train.txt": lines * 4, "dev.txt": lines})
+
+
 def _empty_corpus(case: Case) -> Any:
     from flair.data import Corpus, Sentence
 
@@ -123,7 +128,8 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("embeddings-path-missing", lambda c: autotune(c.trec, embeddings=str(c.tmp / "nope.gensim"), output=c.out), ConfigurationError, r"cannot load word embeddings '.*nope.gensim'"),
     ("model-size-unreadable", lambda c: autotune(c.trec, model_size="20Q", output=c.out), ConfigurationError, r"'20Q'"),
     ("model-size-impossible", lambda c: autotune(c.trec, model_size="1M", search_space=c.space(), output=c.out), ConfigurationError, r"no configuration fits the model-size limit of 1.0M: .*glove.6B.50d.top10k.txt.*alone take 2.0M"),
-    ("predictions-every-label", lambda c: autotune(c.trec, predictions=6, search_space=c.space(), output=c.out), ConfigurationError, r"--predictions 6 would predict every one of the corpus's 6 labels.*from 1 to 5"),
+    ("predictions-every-label", lambda c: autotune(str(_multi_label_folder(c)), predictions=3, search_space=c.space(), output=c.out), ConfigurationError, r"--predictions 3 would predict every one of the corpus's 3 labels.*from 1 to 2"),
+    ("predictions-on-single-label-data", lambda c: autotune(c.trec, predictions=2, search_space=c.space(), output=c.out), ConfigurationError, r"--predictions 2 scores the top 2 labels of multi-label data, but this corpus has one label per sentence"),
     ("predictions-on-macro-f1", lambda c: autotune(c.trec, metric="macro-f1", predictions=2, output=c.out), ConfigurationError, r"--predictions applies to f1.* not to 'macro-f1'"),
     ("recipe-unknown", lambda c: TextClassifierSearchSpace().set_fixed(p.ModelTrainer.RECIPE, "finetune"), ConfigurationError, r"recipe must be one of \['train', 'fine_tune'\], but got 'finetune'"),
     ("recipe-from-a-normal", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.RECIPE, hp.normal, mu=0, sigma=1), ConfigurationError, r"recipe is chosen from options=\['train', 'fine_tune'\], not a range"),

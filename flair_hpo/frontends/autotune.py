@@ -182,9 +182,9 @@ def autotune(
     )
     labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
-    check_predictions(predictions, labels)
     space.label_type = label_type
     space.multi_label = resolved_task.is_multi_label(corpus, label_type)
+    check_predictions(predictions, labels, space.multi_label)
     print(
         describe_corpus(source, corpus, resolved_task, label_type, labels, space.multi_label, parsed_metric),
         file=stream,

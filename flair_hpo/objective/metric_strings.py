@@ -162,9 +162,15 @@ def check_metric_labels(metric: Metric, labels: list[str]) -> None:
         )
 
 
-def check_predictions(predictions: Optional[int], labels: list[str]) -> None:
-    """Scoring the top K labels makes sense only for K below the number of labels: with K at least that,
-    every label is predicted for every sentence and every model scores the same."""
+def check_predictions(predictions: Optional[int], labels: list[str], multi_label: bool) -> None:
+    """Scoring the top K labels makes sense only on multi-label data (one label each is predicted anyway), and
+    only for K below the number of labels: with K at least that, every label is predicted for every sentence
+    and every model scores the same."""
+    if predictions is not None and not multi_label:
+        raise ConfigurationError(
+            f"--predictions {predictions} scores the top {predictions} labels of multi-label data, but this corpus "
+            "has one label per sentence, which flair predicts anyway: leave --predictions out."
+        )
     if predictions is not None and predictions >= len(labels):
         raise ConfigurationError(
             f"--predictions {predictions} would predict every one of the corpus's {len(labels)} labels for every "
