@@ -280,11 +280,17 @@ class Orchestrator:
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
-        trial.runs += [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
+        completed = [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
+        trial.runs += completed
         self._summarize(trial)
         self._journal.save_trial(trial)
         log.info(
-            "trial %d: %s %s over %d runs", trial.number, self._settings.objective.label, trial.score, len(trial.runs)
+            "trial %d: %d further runs completed; %s %s over %d runs",
+            trial.number,
+            len(completed),
+            self._settings.objective.label,
+            trial.score,
+            len(trial.runs),
         )
 
     def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
