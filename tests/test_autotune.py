@@ -227,8 +227,8 @@ def test_first_ctrl_c_stops_the_search_and_keeps_the_best(trec_folder: Path, tmp
 
 
 def test_second_ctrl_c_exits_at_once_with_the_journal_intact(trec_folder: Path, tmp_path: Path) -> None:
-    process = start_tune(trec_folder, tmp_path, "--max-epochs", "60", "--train-with-dev")
-    wait_for_completed_trials(tmp_path / "out" / "journal.sqlite", 1, process, timeout=480)  # 60 epochs
+    process = start_tune(trec_folder, tmp_path, "--max-epochs", "10", "--train-with-dev")
+    wait_for_completed_trials(tmp_path / "out" / "journal.sqlite", 1, process, timeout=480)
     process.send_signal(signal.SIGINT)
     for line in process.stderr:
         if "search stopped by Ctrl-C" in line:
