@@ -301,6 +301,19 @@ def test_sigterm_stops_the_search_at_once_and_the_same_command_resumes_it(trec_f
     assert (tmp_path / "out" / "final-model" / "final-model.pt").is_file()
 
 
+def test_sigterm_while_the_final_model_trains_exits_without_a_final_model(trec_folder: Path, tmp_path: Path) -> None:
+    """flair's trainer would save and test the model it trains on a KeyboardInterrupt: SIGTERM is not one."""
+    command = ("--max-trials", "1", "--final-seeds", "1", "--max-epochs", "3", "--train-with-dev")
+    process = start_tune(trec_folder, tmp_path, *command, ignore_ctrl_c=True)
+    for line in process.stderr:
+        if "final model on train+dev: epoch 1/3 done" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Test micro-F1" not in stdout and not (tmp_path / "out" / "final-model" / "final-model.pt").exists()
+
+
 def test_a_glue_tsv_folder_is_a_classification_corpus(tmp_path: Path) -> None:
     folder = tmp_path / "sst2-slice"
     folder.mkdir()

@@ -45,7 +45,7 @@ from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
-from flair_hpo.training.ctrl_c import Terminated, ctrl_c_exits, second_ctrl_c_exits
+from flair_hpo.training.ctrl_c import ctrl_c_exits, second_ctrl_c_exits
 from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
 from flair_hpo.training.plugins import EpochProgress
@@ -247,12 +247,10 @@ def _failures(search: SearchResult) -> Optional[str]:
 
 
 def _searched(orchestrator: Orchestrator) -> tuple[Optional[SearchResult], bool]:
-    """The search's result, and whether Ctrl-C stopped it (then the result so far). A scheduler's SIGTERM is
-    raised on: the journal holds the search, and no final model is made in haste."""
+    """The search's result, and whether Ctrl-C stopped it (then the result so far). A scheduler's SIGTERM
+    (``Terminated``) goes on up: the journal holds the search, and no final model is made in haste."""
     try:
         return orchestrator.optimize(), False
-    except Terminated:
-        raise
     except KeyboardInterrupt:
         return orchestrator.last_result, True
 

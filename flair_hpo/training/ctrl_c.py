@@ -5,7 +5,7 @@ exception raised inside a garbage-collector callback (a weak reference's, during
 printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost; inside
 :func:`ctrl_c_exits`, Ctrl-C exits, and inside :func:`second_ctrl_c_exits` every Ctrl-C after the first. Inside
 :func:`sigterm_stops`, SIGTERM (a batch scheduler ending a job)
-raises :class:`Terminated`, which searches take as a Ctrl-C and which is noted the same way.
+raises :class:`Terminated`, which stops a search as a Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from typing import Any, Optional
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, taken as a request to stop the search as Ctrl-C does."""
+class Terminated(BaseException):
+    """SIGTERM: stop the search as Ctrl-C does, but at once. Not a ``KeyboardInterrupt``, which flair's trainer
+    catches to save and test the model it was training."""
 
 
 class CtrlC:
