@@ -152,6 +152,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("local-executor-class-of-the-script", lambda c: c.search(space=_with_optimizer(c, "__main__"), executor=LocalExecutor(1)), ConfigurationError, r"<class '__main__.ScriptSGD'> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search"),
     ("local-executor-class-inside-a-function", lambda c: c.search(space=_with_optimizer(c, None), executor=LocalExecutor(1)), ConfigurationError, r"cannot be sent to LocalExecutor's worker processes: it is defined inside a function \(_with_optimizer.<locals>.ScriptSGD\)"),
     ("local-executor-task-of-the-script", lambda c: c.search(space=_with_task_of_the_script(c), executor=LocalExecutor(1)), ConfigurationError, r"<task text_classification> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search \(ScriptClassification in __main__\)"),
+    ("local-executor-dataset-of-the-script", lambda c: c.search(corpus=_corpus_of_the_script(c), executor=LocalExecutor(1)), ConfigurationError, r"<class '__main__.ScriptDataset'> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search"),
     ("ray-address-unanswered", lambda c: c.search(executor=RayExecutor(f"127.0.0.1:{_closed_port()}")), ConfigurationError, r"no Ray cluster answers at address '127.0.0.1:\d+'"),
     ("ray-resources-not-a-mapping", lambda c: RayExecutor(resources_per_trial=1), ConfigurationError, r"resources_per_trial must be 'auto' or Ray resources such as \{'cpu': 1, 'gpu': 0.25\}, but got 1"),
     ("ray-unknown-resource", lambda c: RayExecutor(resources_per_trial={"tpu": 1}), ConfigurationError, r"resources_per_trial names \['tpu'\]"),
@@ -185,6 +186,16 @@ def _with_task_of_the_script(case: Case) -> TextClassifierSearchSpace:
     space = case.space()
     space.task = task
     return space
+
+
+def _corpus_of_the_script(case: Case) -> Any:
+    """The corpus's sentences in a dataset class defined in the script that runs the search."""
+    from flair.data import Corpus
+    from flair.datasets import FlairDatapointDataset
+
+    script_dataset = type("ScriptDataset", (FlairDatapointDataset,), {"__module__": "__main__"})
+    train, dev = list(case.trec.train)[:20], list(case.trec.dev)[:10]
+    return Corpus(script_dataset(train), script_dataset(dev), sample_missing_splits=False)
 
 
 def _fine_tuning_glove(case: Case) -> TextClassifierSearchSpace:

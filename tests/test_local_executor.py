@@ -278,8 +278,11 @@ def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
     def space_of(*options) -> Space:
         return Space({"optimizer": Categorical(list(options))}, fixed={"embeddings": [glove]})
 
+    from flair_hpo.testing.fake_executor import toy_corpus
+
     settings = StudySettings(task=TEXT_CLASSIFICATION)
-    check_sendable(space_of("SGD", torch.optim.AdamW, 0.1, None), settings, "LocalExecutor")  # nothing raised
+    corpus = toy_corpus()
+    check_sendable(space_of("SGD", torch.optim.AdamW, 0.1, None), settings, corpus, "LocalExecutor")  # nothing raised
     for unsendable, reason in [
         (lambda parameters: None, r"it is defined inside a function \(test_values_workers.*<lambda>\)"),
         (
@@ -289,7 +292,7 @@ def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
         (threading.Lock(), r"cannot be pickled \(TypeError: cannot pickle '_thread.lock' object\)"),
     ]:
         with pytest.raises(ConfigurationError, match=reason):
-            check_sendable(space_of("SGD", unsendable), settings, "LocalExecutor")
+            check_sendable(space_of("SGD", unsendable), settings, corpus, "LocalExecutor")
 
 
 def test_a_trial_is_timed_from_when_its_worker_starts_it_not_from_the_workers_imports() -> None:

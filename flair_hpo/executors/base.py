@@ -98,9 +98,9 @@ class Executor(ABC):
     def connect(self) -> None:
         """Check that trials can run at all; called before anything is written."""
 
-    def check_search(self, space: Space, settings: StudySettings) -> None:
-        """Refuse values of ``space`` or ``settings`` that trials could not run with here; called before anything
-        is written."""
+    def check_search(self, space: Space, settings: StudySettings, corpus: Corpus) -> None:
+        """Refuse values of ``space``, ``settings`` or ``corpus`` that trials could not run with here; called
+        before anything is written."""
 
     @abstractmethod
     def start(self, search: SearchSetup) -> None:

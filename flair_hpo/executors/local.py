@@ -39,6 +39,8 @@ from flair_hpo.space import Space
 from flair_hpo.storage import RunRecord, State
 
 if TYPE_CHECKING:
+    from flair.data import Corpus
+
     from flair_hpo.search.settings import StudySettings
 
 log = logging.getLogger("flair_hpo")
@@ -100,8 +102,8 @@ class LocalExecutor(Executor):
 
     # -- workers -------------------------------------------------------------------------------
 
-    def check_search(self, space: Space, settings: StudySettings) -> None:
-        check_sendable(space, settings, type(self).__name__)
+    def check_search(self, space: Space, settings: StudySettings, corpus: Corpus) -> None:
+        check_sendable(space, settings, corpus, type(self).__name__)
 
     def start(self, search: SearchSetup) -> None:
         self._corpus, self._cache, self._on_run = search.corpus, search.embedding_cache, search.on_run

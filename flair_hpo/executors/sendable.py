@@ -1,6 +1,6 @@
 """Whether a search's space and settings can be sent to worker processes that import their classes and functions
-by name: checked before a search starts, so that a class defined in the user's script (a space value, or a task
-of its own) fails with a message, not every trial's worker."""
+by name: checked before a search starts, so that a class defined in the user's script (a space value, a task or
+a dataset of its own) fails with a message, not every trial's worker."""
 
 from __future__ import annotations
 
@@ -76,10 +76,21 @@ def _why_not_sendable(value: Any) -> Optional[str]:
     return finder.reason
 
 
-def check_sendable(space: Space, settings: StudySettings, executor_name: str) -> None:
-    """Refuse a value of ``space``, or the task of ``settings``, that worker processes could not receive, naming
-    it and why."""
-    for value in [*space_values(space), settings.task]:
+def _dataset_classes(corpus: Any) -> Iterator[type]:
+    """The corpus's class and those of its splits' datasets, through subsets and concatenations."""
+    yield type(corpus)
+    waiting = [corpus.train, corpus.dev, corpus.test]
+    while waiting:
+        dataset = waiting.pop()
+        if dataset is not None:
+            yield type(dataset)
+            waiting += [getattr(dataset, "dataset", None), *getattr(dataset, "datasets", [])]
+
+
+def check_sendable(space: Space, settings: StudySettings, corpus: Any, executor_name: str) -> None:
+    """Refuse a value of ``space``, the task of ``settings`` or a dataset class of ``corpus`` that worker
+    processes could not receive, naming it and why."""
+    for value in [*space_values(space), settings.task, *_dataset_classes(corpus)]:
         reason = _why_not_sendable(value)
         if reason is not None:
             raise ConfigurationError(

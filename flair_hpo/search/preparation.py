@@ -73,7 +73,7 @@ def prepare_search(
         check_metric_labels(metric, label_dictionary(corpus, settings.label_type).get_items())
     check_space_fits(search_space, settings.max_model_bytes)
     executor.connect()
-    executor.check_search(space, settings)
+    executor.check_search(space, settings, corpus)
     prepare_base_path(base_path)
     seed = journalled_seed(base_path)
     if seed is not None and not strategy.seed_given:
