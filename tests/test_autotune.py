@@ -457,6 +457,7 @@ def test_a_space_given_as_an_object_keeps_its_own_metric_and_epochs_unless_autot
     for arguments, expected in [
         ({}, (EvaluationMetric.MACRO_F1_SCORE, 3)),
         ({"metric": "f1", "max_epochs": 5}, (EvaluationMetric.MICRO_F1_SCORE, 5)),
+        ({}, (EvaluationMetric.MACRO_F1_SCORE, 3)),  # what an earlier call was given does not stick
     ]:
         with pytest.raises(Captured) as captured:
             autotune(str(trec_folder), search_space=space, output=tmp_path / "out", strategy="grid", **arguments)

@@ -268,6 +268,8 @@ def _search_space(
         check_transformer(transformer)
     if isinstance(given, (str, Path)):
         given = load_space_file(Path(given), task)
+    elif given is not None:
+        given = given.copy()  # the caller's space keeps its own settings for a later call
     if given is not None:
         if transformer is not None:
             raise ConfigurationError(

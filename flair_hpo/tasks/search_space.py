@@ -11,6 +11,7 @@ switches between alternative embeddings (a classifier's document embeddings).
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
@@ -107,6 +108,13 @@ class TaskSearchSpace:
     def add_max_epochs_per_training_run(self, max_epochs: int) -> None:
         self.max_epochs = check_positive("max_epochs", max_epochs, integer=True)
         self._own_settings.add("max_epochs")
+
+    def copy(self) -> TaskSearchSpace:
+        """A copy whose settings and parameters change without changing this space (their values are shared)."""
+        other = copy.copy(self)
+        other._budgets, other._own_settings = dict(self._budgets), set(self._own_settings)
+        other._distributions, other._fixed = dict(self._distributions), dict(self._fixed)
+        return other
 
     def sets_own(self, setting: str) -> bool:
         """Whether ``"metric"`` or ``"max_epochs"`` was given (``add_evaluation_metric``,
@@ -211,7 +219,7 @@ class TaskSearchSpace:
         self.add_parameter(ModelTrainer.MINI_BATCH_SIZE, options=[16, 32])
         self.add_parameter(ModelTrainer.WARMUP_FRACTION, options=[0.0, 0.1, 0.2])
         self.add_parameter(ModelTrainer.WEIGHT_DECAY, options=[0.0, 0.01, 0.1])
-        self.max_epochs = FINE_TUNING_EPOCHS
+        self.add_max_epochs_per_training_run(FINE_TUNING_EPOCHS)
 
     def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
         """Use ``value`` for ``parameter`` in every configuration, without searching it."""
