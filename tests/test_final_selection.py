@@ -223,10 +223,16 @@ def test_the_trial_running_when_the_selections_share_begins_finishes_and_a_candi
     assert executor.submitted == [0, 1, 2]
 
 
-def test_a_candidate_fits_where_its_further_runs_at_its_mean_run_length_end_in_time() -> None:
-    trial = TrialRecord(0, {}, {}, State.COMPLETED, score=0.5, runs=[RunRecord(0, State.COMPLETED, score=0.5)])
-    trial.runs[0].duration = 10.0
-    selection = FinalSelection(runs=3)
-    assert selection.fits(trial, 20.0) and not selection.fits(trial, 19.0) and selection.fits(trial, None)
-    trial.runs[0].duration = 0.0  # nothing measured: it is tried
-    assert selection.fits(trial, 1.0)
+def test_candidates_fit_where_their_further_runs_at_their_mean_run_length_end_in_time_slot_by_slot() -> None:
+    def candidate(number: int, seconds: float) -> TrialRecord:
+        trial = TrialRecord(number, {}, {}, State.COMPLETED, score=0.5, runs=[RunRecord(0, State.COMPLETED, score=0.5)])
+        trial.runs[0].duration = seconds
+        return trial
+
+    selection = FinalSelection(runs=3)  # two further runs each: 20 s for a run of 10 s
+    first, second, unmeasured = candidate(0, 10.0), candidate(1, 10.0), candidate(2, 0.0)
+    assert selection.that_fit([first, second], 20.0, slots=1) == [first]  # the second would end at 40 s
+    assert selection.that_fit([first, second], 20.0, slots=2) == [first, second]
+    assert selection.that_fit([first, second], 19.0, slots=2) == []
+    assert selection.that_fit([first, second], None, slots=1) == [first, second]
+    assert selection.that_fit([unmeasured], 1.0, slots=1) == [unmeasured]  # nothing measured: it is tried

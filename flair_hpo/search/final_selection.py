@@ -8,7 +8,8 @@ had). A candidate whose mean falls lets the next trial in, until the best ``cand
 ``2 * candidates`` trials were trained again. Further runs that do not complete (the time budget, a failure)
 are left out: the trial keeps the runs it had. With a time budget, the search stops proposing trials when
 ``budget_share`` of it is left, for this (trials running then finish first), and a candidate is trained again
-only where its further runs, as long as its runs so far, end within the budget.
+only where its further runs, as long as its runs so far, end within the budget (after those of better
+candidates where they cannot all train at once).
 
 The interval is a Student t interval for the best configuration's expected score: its mean, and the spread
 between seeds pooled over every trial with several completed runs (configurations this close differ mostly by
@@ -64,12 +65,25 @@ class FinalSelection:
             t for t in self.leaders(trials, objective) if len(completed_runs(t)) < self.runs and t.number not in tried
         ]
 
-    def fits(self, trial: TrialRecord, seconds_left: Optional[float]) -> bool:
-        """Whether ``trial``'s further runs, each as long as its runs so far on average, end in ``seconds_left``."""
+    def that_fit(
+        self, candidates: Sequence[TrialRecord], seconds_left: Optional[float], slots: int
+    ) -> list[TrialRecord]:
+        """The candidates, best first, whose further runs end in ``seconds_left`` when ``slots`` train at once,
+        each after those before it in its slot; a run lasts as long as the candidate's runs so far on average."""
+        if seconds_left is None:
+            return list(candidates)
+        ends, fitting = [0.0] * max(1, slots), []
+        for trial in candidates:
+            slot = ends.index(min(ends))
+            end = ends[slot] + self._further_seconds(trial)
+            if end <= seconds_left:
+                ends[slot] = end
+                fitting.append(trial)
+        return fitting
+
+    def _further_seconds(self, trial: TrialRecord) -> float:
         durations = [run.duration for run in trial.runs if run.state is State.COMPLETED and run.duration > 0]
-        if seconds_left is None or not durations:
-            return True
-        return statistics.fmean(durations) * (self.runs - len(trial.runs)) <= seconds_left
+        return statistics.fmean(durations) * (self.runs - len(trial.runs)) if durations else 0.0
 
     def leaders(self, trials: Sequence[TrialRecord], objective: Objective) -> list[TrialRecord]:
         """The ``candidates`` best completed trials, best first: those the selection starts with (the search keeps

@@ -258,7 +258,8 @@ class Orchestrator:
                 break
             tried.update(trial.number for trial in candidates)
             seconds_left = deadline - time.monotonic() if deadline is not None else None
-            waiting = {trial.number: trial for trial in candidates if selection.fits(trial, seconds_left)}
+            fitting = selection.that_fit(candidates, seconds_left, self.executor.max_concurrent_trials)
+            waiting = {trial.number: trial for trial in fitting}
             for trial in candidates:
                 if trial.number not in waiting:
                     log.info(
