@@ -396,6 +396,10 @@ def test_trials_tsv_writes_parameters_as_they_were_tried(tmp_path) -> None:
     assert dict(zip(rows[0], rows[2]))["param_hidden_size"] == ""
     frame = trials_frame(trials)
     assert str(frame["param_hidden_size"].dtype) == "Int64" and frame["param_learning_rate"].tolist() == [3e-05, 0.1]
+    from flair_hpo.analysis.report import _table
+
+    page = _table(frame)
+    assert "<td>3e-05</td>" in page and "<td>0.9123</td>" in page and "<td>256</td>" in page
 
 
 def test_a_trial_the_time_budget_stopped_keeps_the_weights_of_its_completed_runs_for_the_resume(tmp_path) -> None:

@@ -71,9 +71,22 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}} img{{max-width:10
 {html.escape(str(study.metadata.get("strategy")))} (seed {study.metadata.get("seed")}). Selection by
 {html.escape(study.objective_label)} on dev data; test scores are information only.</p>
 <h2>Best configuration</h2>{best_html}{figures}
-<h2>All trials</h2>{frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}")}
+<h2>All trials</h2>{_table(frame)}
 </body></html>
 """
     report = target / "report.html"
     report.write_text(document, encoding="utf-8")
     return report
+
+
+def _parameter_text(value: object) -> str:
+    """A parameter as it was tried: a learning rate of 3e-05 is not rounded to 0.0000 as scores are."""
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:.4g}"
+    return "" if value is pd.NA else str(value)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """The trials as an HTML table: scores and durations with four decimals, parameters as tried."""
+    parameters = {column: _parameter_text for column in frame.columns if column.startswith("param_")}
+    return frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4f}", formatters=parameters)

@@ -74,14 +74,15 @@ def load_space_file(path: Path, task: ModelTask) -> TaskSearchSpace:
         raise ConfigurationError(f"cannot read search-space file {str(path)!r}: {error}") from None
     others = sorted(str(key) for key in document) if isinstance(document, dict) else []
     others = [key for key in others if key != "parameters"]
-    if others:
+    if others and "parameters" in document:
         raise ConfigurationError(
             f"{path}: the file holds only 'parameters:', but also has {others}; settings of the search are given "
             f"on the command line ({', '.join(_SETTING_OPTIONS)}) or to autotune()."
         )
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
+        found = f", but it holds {others}" if others else ""
         raise ConfigurationError(
-            f"{path}: the file must hold one mapping 'parameters:' of parameter names to options or ranges."
+            f"{path}: the file must hold one mapping 'parameters:' of parameter names to options or ranges{found}."
         )
     space = task.new_search_space()
     for name, specification in document["parameters"].items():

@@ -148,9 +148,10 @@ class TaskSearchSpace:
         distribution: Distribution
         if not isinstance(log, bool):
             raise ConfigurationError(f"log for {parameter.key!r} must be True or False, but got {log!r}.")
-        if function is None and options is not None and (low is not None or high is not None):
+        if function is None and options is not None and (low is not None or high is not None or step or log):
             raise ConfigurationError(
-                f"{parameter.key!r} got both options={options!r} and a range (low={low}, high={high}): give one."
+                f"{parameter.key!r} got both options={options!r} and a range (low={low}, high={high}, log={log}, "
+                f"step={step}): give one."
             )
         if function is None and hyperopt_arguments:
             raise ConfigurationError(
