@@ -388,14 +388,17 @@ def test_trials_tsv_writes_parameters_as_they_were_tried(tmp_path) -> None:
     trials = [
         TrialRecord(0, {}, {"hidden_size": "256", "learning_rate": "3e-05"}, State.COMPLETED, score=0.912345),
         TrialRecord(1, {}, {"learning_rate": "0.1"}, State.COMPLETED, score=0.5),
+        TrialRecord(2, {}, {"learning_rate": "1"}, State.COMPLETED, score=0.4),
     ]
     write_trials_table(tmp_path / "trials.tsv", trials)
     rows = [line.split("\t") for line in (tmp_path / "trials.tsv").read_text().splitlines()]
     row = dict(zip(rows[0], rows[1]))
     assert (row["score"], row["param_hidden_size"], row["param_learning_rate"]) == ("0.9123", "256", "3e-05")
     assert dict(zip(rows[0], rows[2]))["param_hidden_size"] == ""
+    assert dict(zip(rows[0], rows[3]))["param_learning_rate"] == "1"  # not 1.0 beside decimal options
     frame = trials_frame(trials)
-    assert str(frame["param_hidden_size"].dtype) == "Int64" and frame["param_learning_rate"].tolist() == [3e-05, 0.1]
+    assert str(frame["param_hidden_size"].dtype) == "Int64"
+    assert frame["param_learning_rate"].tolist() == [3e-05, 0.1, 1.0]
     from flair_hpo.analysis.report import _table
 
     page = _table(frame)

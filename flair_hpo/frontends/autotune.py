@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -30,33 +29,28 @@ from flair.nn import Model
 from flair_hpo.early_stopping import make_rule
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import describe_corpus, load_corpus
+from flair_hpo.frontends.final_model import FINAL_MODEL_FOLDER, final_model, keep_previous, score_on_test
 from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import check_transformer, load_word_embeddings
-from flair_hpo.objective import CustomMetric, EvaluationMetric, Metric
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
-from flair_hpo.search.best_configuration import BEST_MODEL_NAME, BestConfiguration
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.outputs import PARAM_SELECTION_NAME
 from flair_hpo.search.progress import ProgressLine
-from flair_hpo.search.settings import Budget, StudySettings, parse_duration
+from flair_hpo.search.settings import Budget, parse_duration
 from flair_hpo.storage import SearchResult, State, check_base_path
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
-from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type, sentences
+from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
 from flair_hpo.training.ctrl_c import ctrl_c_exits, second_ctrl_c_exits
-from flair_hpo.training.embedding_cache import CACHE_FOLDER_NAME, EmbeddingCache
 from flair_hpo.training.model_size import format_bytes, saved_size
-from flair_hpo.training.plugins import EpochProgress
 from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 
 log = logging.getLogger("flair_hpo")
 
 DEFAULT_MAX_EPOCHS = 10
 DEFAULT_METRIC = "f1"
-FINAL_MODEL_FOLDER = "final-model"
-PREVIOUS_MODEL_NAME = "final-model.previous.pt"
 
 
 class AutotuneError(RuntimeError):
@@ -82,17 +76,6 @@ def parse_model_size(text: Union[str, int, None]) -> Optional[int]:
     if match is None or float(match.group(1)) <= 0:
         raise ConfigurationError(f"a model size must look like '20M', '500K' or '1.5G', but got {text!r}.")
     return int(float(match.group(1)) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}[match.group(2).upper()])
-
-
-def score_on_test(model: Any, corpus: Corpus, metric: Metric, label_type: str) -> Optional[float]:
-    """The model's score on the test data by the search's metric (information only)."""
-    test = sentences(corpus.test)
-    if not test:
-        return None
-    if isinstance(metric, CustomMetric):
-        return metric.score(model, test, label_type)
-    result = model.evaluate(test, gold_label_type=label_type, main_evaluation_metric=metric.flair_main_metric)
-    return float(result.scores["accuracy"]) if metric is EvaluationMetric.MICRO_ACCURACY else float(result.main_score)
 
 
 def _no_best_message(search: Optional[SearchResult], seconds: float, interrupted: bool) -> str:
@@ -219,9 +202,9 @@ def autotune(
         settings = space.to_settings()
         settings.label_type = label_type
         model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
-        _keep_previous(model_path)
+        keep_previous(model_path)
         with ctrl_c_exits():  # Ctrl-C while the final model is made, the search having ended by itself
-            model = _final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
+            model = final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
             score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
     log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
@@ -296,46 +279,3 @@ def _check_grid(strategy: str, space: TaskSearchSpace, space_file: Any) -> None:
             f"--strategy grid needs option lists for every parameter, but {where} searches {ranges} over ranges: "
             f"give a --space file (search_space=) with option lists, or use --strategy {others}."
         )
-
-
-def _keep_previous(model_path: Path) -> None:
-    """A final model from an earlier run of the same output folder is kept beside the new one, not overwritten."""
-    if model_path.exists():
-        previous = model_path.with_name(PREVIOUS_MODEL_NAME)
-        model_path.replace(previous)
-        log.warning("%s held a final model from an earlier run: it is kept as %s", model_path.parent, previous)
-
-
-def _final_model(
-    search: SearchResult,
-    settings: StudySettings,
-    corpus: Corpus,
-    model_path: Path,
-    seed: int,
-    train_with_dev: bool,
-    stream: TextIO,
-) -> Model:
-    """The best trial's own weights, saved by the search; the configuration is trained again only for
-    ``train_with_dev`` (or when the search kept no weights), with the search's embedding cache and progress."""
-    best = search.best
-    assert best is not None and search.best_parameters is not None
-    kept = search.base_path / BEST_MODEL_NAME
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    if not train_with_dev and kept.exists():
-        shutil.copyfile(kept, model_path)
-        print(f"final model: the weights of trial {best.number}, as the search trained them", file=stream, flush=True)
-        return settings.task.model_class.load(model_path)
-    epochs = settings.max_epochs if best.state is State.COMPLETED else max(run.epochs for run in best.runs)
-    what = "final model on train+dev" if train_with_dev else "final model"
-    print(f"{what}: training trial {best.number}'s configuration for {epochs} epochs", file=stream, flush=True)
-    configuration = BestConfiguration(search.best_parameters, settings, best.score, best.number)
-    return configuration.train(
-        corpus,
-        model_path.parent,
-        max_epochs=epochs,
-        seed=seed,
-        train_with_dev=train_with_dev,
-        quiet=True,
-        embedding_cache=EmbeddingCache(search.base_path / CACHE_FOLDER_NAME),
-        plugins=[EpochProgress(what, epochs, stream)],
-    )

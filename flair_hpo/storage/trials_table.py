@@ -64,4 +64,7 @@ def write_trials_table(path: Path, trials: list[TrialRecord]) -> None:
     frame = trials_frame(trials)
     for column in SCORE_COLUMNS:
         frame[column] = frame[column].map(lambda value: "" if pd.isna(value) else f"{value:.4f}")
+    for column in frame.columns[len(COLUMNS) :]:
+        name = column.removeprefix("param_")
+        frame[column] = [trial.parameters.get(name, "") for trial in trials]
     frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
