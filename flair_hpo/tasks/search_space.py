@@ -12,16 +12,14 @@ switches between alternative embeddings (a classifier's document embeddings).
 from __future__ import annotations
 
 import copy
-import numbers
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.objective import EvaluationMetric, Metric, Objective, OptimizationValue
 from flair_hpo.objective.metric_strings import parse_metric
 from flair_hpo.search.settings import Budget, Budgets, StudySettings
-from flair_hpo.space import Categorical, Distribution, Float, Int, Normal, Space
-from flair_hpo.space.distributions import step_bounds
-from flair_hpo.space.hyperopt import from_hyperopt
+from flair_hpo.space import Categorical, Distribution, Space
+from flair_hpo.tasks.parameter_distributions import checked_options, distribution_of
 from flair_hpo.tasks.parameters import HyperParameter, ModelTrainer
 from flair_hpo.tasks.recipe_checks import check_fine_tuning, check_value
 from flair_hpo.training.recipes import FINE_TUNING_RECIPE
@@ -29,36 +27,8 @@ from flair_hpo.training.recipes import FINE_TUNING_RECIPE
 if TYPE_CHECKING:
     from flair_hpo.tasks.base import ModelTask
 
-INTEGER_ARGUMENTS = {"hidden_size", "rnn_layers", "mini_batch_size", "patience", "reproject_words_dimension"}
 FINE_TUNING_EPOCHS = 4  # pretrained transformers are fine-tuned for a few epochs (2 to 4 is the usual advice)
 _SECONDS_PER_UNIT = {Budget.TIME_IN_H: 3600.0, Budget.TIME_IN_MIN: 60.0, Budget.TIME_IN_S: 1.0}
-
-
-def _whole_numbers_for(parameter: HyperParameter, distribution: Distribution) -> Distribution:
-    """A hyperopt range of an integer parameter (hidden_size, mini_batch_size ...) as an integer range; refused
-    where it gives other values than whole numbers."""
-    if parameter.value not in INTEGER_ARGUMENTS or not isinstance(distribution, (Float, Normal)):
-        return distribution
-    step = distribution.step
-    if isinstance(distribution, Float) and step is not None and float(step).is_integer():
-        low, high = step_bounds(distribution.low, distribution.high, step)
-        return Int(int(low), int(high), log=distribution.log, step=int(step))
-    raise ConfigurationError(
-        f"{parameter.key!r} takes whole numbers, but {distribution.describe()} is not a bounded range of whole numbers: use options=[...], "
-        "low and high with a whole-number step, hp.quniform with a whole-number q, hp.uniformint or hp.randint."
-    )
-
-
-def _whole_number(parameter: HyperParameter, value: Any) -> int:
-    """An option of a whole-number parameter as an int (2.0 and numpy's integers are taken)."""
-    if (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and float(value).is_integer()
-        and float(value) >= 0
-    ):
-        return int(float(value))
-    raise ConfigurationError(f"{parameter.key!r} takes whole numbers, but got the option {value!r}.")
 
 
 class TaskSearchSpace:
@@ -145,38 +115,7 @@ class TaskSearchSpace:
         """Search ``parameter`` over a list of ``options``, a range ``low``..``high`` (``log``, ``step``),
         or a hyperopt expression such as ``add_parameter(p, hp.uniform, low=0.0, high=0.5)``."""
         self._check_fits(parameter)
-        distribution: Distribution
-        if not isinstance(log, bool):
-            raise ConfigurationError(f"log for {parameter.key!r} must be True or False, but got {log!r}.")
-        if function is None and options is not None and (low is not None or high is not None or step or log):
-            raise ConfigurationError(
-                f"{parameter.key!r} got both options={options!r} and a range (low={low}, high={high}, log={log}, "
-                f"step={step}): give one."
-            )
-        if function is None and hyperopt_arguments:
-            raise ConfigurationError(
-                f"add_parameter({parameter.key}) got {sorted(hyperopt_arguments)}, which it does not take: give options=[...], "
-                "or low, high (log, step), or a hyperopt function followed by its own arguments."
-            )
-        if function is not None:
-            arguments = {"options": options, "low": low, "high": high, **hyperopt_arguments}
-            distribution = _whole_numbers_for(
-                parameter,
-                from_hyperopt(function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}),
-            )
-        elif options is not None:
-            distribution = Categorical(options)
-        elif low is not None or high is not None:
-            if low is None or high is None:
-                raise ConfigurationError(
-                    f"a range for {parameter.key!r} needs both low and high, but got (low={low}, high={high})."
-                )
-            if parameter.value in INTEGER_ARGUMENTS:
-                distribution = Int(low, high, log=log, step=step)  # type: ignore[arg-type]  # Int checks for whole numbers
-            else:
-                distribution = Float(low, high, log=log, step=step)
-        else:
-            raise ConfigurationError(f"give {parameter.key!r} options=[...] or a range low=..., high=...")
+        distribution = distribution_of(parameter, function, options, low, high, log, step, hyperopt_arguments)
         if parameter.key == "optimizer" and isinstance(distribution, Categorical):
             from flair_hpo.training.trainer_arguments import resolve_optimizer
 
@@ -186,23 +125,10 @@ class TaskSearchSpace:
             raise ConfigurationError(
                 f"{parameter.key} takes word embeddings, chosen from options=[...], not {distribution.describe()}."
             )
-        distribution = self._checked_options(parameter, distribution)
+        distribution = checked_options(parameter, distribution, self.task.named_choices)
         check_value(parameter, distribution)
         self._distributions[parameter] = distribution
         self._fixed.pop(parameter, None)
-
-    def _checked_options(self, parameter: HyperParameter, distribution: Distribution) -> Distribution:
-        """Refuse a value flair does not take for a parameter with named choices (a range of them included);
-        whole-number options of a whole-number parameter become ints, and other numbers are refused."""
-        valid = self.task.named_choices.get(parameter)
-        options = distribution.options if isinstance(distribution, Categorical) else None
-        if valid is not None:
-            for option in options if options is not None else [distribution.describe()]:
-                if option not in valid:
-                    raise ConfigurationError(f"{parameter.key} must be one of {list(valid)}, but got {option!r}.")
-        if options is None or parameter.value not in INTEGER_ARGUMENTS:
-            return distribution
-        return Categorical([_whole_number(parameter, option) for option in options])
 
     def add_word_embeddings(self, parameter: HyperParameter, options: list[Any]) -> None:
         """Search over word embeddings: each option is one embedding or a list of them (stacked)."""
@@ -225,7 +151,7 @@ class TaskSearchSpace:
     def set_fixed(self, parameter: HyperParameter, value: Any) -> None:
         """Use ``value`` for ``parameter`` in every configuration, without searching it."""
         self._check_fits(parameter)
-        (value,) = self._checked_options(parameter, Categorical([value])).options  # type: ignore[attr-defined]
+        (value,) = checked_options(parameter, Categorical([value]), self.task.named_choices).options  # type: ignore[attr-defined]
         check_value(parameter, value)
         self._fixed[parameter] = value
         self._distributions.pop(parameter, None)
