@@ -258,15 +258,17 @@ def test_a_job_that_waited_to_start_has_the_wait_taken_from_its_time_budget() ->
     assert TrialJob(0, {}, []).deadline() is None
 
 
-def test_a_lost_worker_whose_runs_were_all_reported_adds_no_failed_run() -> None:
+def test_a_lost_worker_whose_job_had_ended_adds_no_failed_run_and_is_not_retried() -> None:
     from flair_hpo.executors.base import TrialJob
-    from flair_hpo.executors.job_remainders import with_failure
+    from flair_hpo.executors.job_remainders import unreported, with_failure
     from flair_hpo.storage import RunRecord
 
     job = TrialJob(3, {}, [(1, Path("run-1"), 1), (2, Path("run-2"), 2)])  # a resumed trial: run 0 done before
     done = [RunRecord(1, State.COMPLETED), RunRecord(2, State.COMPLETED)]
     assert with_failure(job, done, "lost") == done  # only the worker's last message was lost
     assert [(r.run, r.state) for r in with_failure(job, done[:1], "lost")] == [(1, State.COMPLETED), (2, State.FAILED)]
+    pruned = [RunRecord(1, State.STOPPED_EARLY)]  # the job ended at run 1: run 2 is not retried, nor failed
+    assert with_failure(job, pruned, "lost") == pruned and unreported(job, pruned) == []
 
 
 def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_says_why_where_they_do_not(

@@ -9,7 +9,9 @@ from flair_hpo.storage import RunRecord, State
 
 
 def unreported(job: TrialJob, reported: list[RunRecord]) -> list[tuple[int, Path, int]]:
-    """The job's runs whose records have not come back."""
+    """The job's runs whose records have not come back; none once a run did not complete (the job ended there)."""
+    if any(record.state is not State.COMPLETED for record in reported):
+        return []
     done = {record.run for record in reported}
     return [run for run in job.runs if run[0] not in done]
 
@@ -21,6 +23,6 @@ def remaining(job: TrialJob, reported: list[RunRecord]) -> TrialJob:
 
 def with_failure(job: TrialJob, reported: list[RunRecord], reason: str) -> list[RunRecord]:
     """A trial's runs when its worker was lost: those reported, then the first one not reported, failed for
-    ``reason`` (none when every run was reported and only the worker's last message was lost)."""
+    ``reason`` (none when the job had ended and only the worker's last message was lost)."""
     left = unreported(job, reported)
     return [*reported, RunRecord(left[0][0], State.FAILED, error=reason)] if left else list(reported)

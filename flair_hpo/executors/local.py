@@ -30,7 +30,7 @@ from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
-from flair_hpo.executors.job_remainders import remaining, with_failure
+from flair_hpo.executors.job_remainders import remaining, unreported, with_failure
 from flair_hpo.executors.local_processes import Worker, WorkerProcesses
 from flair_hpo.executors.packing import Packing
 from flair_hpo.executors.sendable import check_sendable
@@ -268,6 +268,8 @@ class LocalExecutor(Executor):
         code = worker.process.wait()
         attempts, reported, rule = worker.attempts + 1, worker.reported, worker.rule
         fresh = self._replace(worker)
+        if not unreported(job, reported):  # the trial had ended: only the worker's last message was lost
+            return [(job.number, list(reported))]
         if attempts <= self.trial_retries:
             log.warning("trial %d: its worker died (exit code %s); retrying on a fresh worker", job.number, code)
             fresh.attempts, fresh.reported, fresh.device = attempts, reported, worker.device
