@@ -15,7 +15,8 @@ from typing import Optional
 
 from flair_hpo.objective import Objective
 from flair_hpo.search.best_configuration import BEST_MODEL_NAME
-from flair_hpo.storage import TrialRecord
+from flair_hpo.search.outputs import best_trial
+from flair_hpo.storage import State, TrialRecord
 from flair_hpo.storage.records import RUN_MODEL_NAME
 
 log = logging.getLogger("flair_hpo")
@@ -34,9 +35,12 @@ class BestModel:
         self.objective = objective
         self._copied: Optional[Path] = None  # the run weights best-model.pt holds, once this search copied them
 
-    def update(self, best: Optional[TrialRecord], keep: Collection[int]) -> None:
-        """Copy the weights of ``best``'s best run where they are not yet the best model; drop the weights of
-        every other trial but those in ``keep``."""
+    def update(self, journalled: list[TrialRecord], keep: Collection[int]) -> Optional[TrialRecord]:
+        """The best of the ``journalled`` trials, its best run's weights copied where they are not yet the best
+        model; the weights of every other trial are dropped but those in ``keep`` and those of trials the time
+        budget stopped (they run again on resume, their completed runs kept)."""
+        best = best_trial(journalled, self.objective)
+        keep = {*keep, *(trial.number for trial in journalled if trial.state is State.STOPPED)}
         if best is not None:
             source = self._best_run_weights(best)
             target = self.base_path / BEST_MODEL_NAME
@@ -53,6 +57,7 @@ class BestModel:
             number = int(weights.parent.parent.name)
             if (best is None or number != best.number) and number not in keep:
                 weights.unlink()
+        return best
 
     def _best_run_weights(self, trial: TrialRecord) -> Optional[Path]:
         saved = {

@@ -23,7 +23,7 @@ from flair_hpo.executors.in_process import InProcessExecutor
 from flair_hpo.search.best_model import BestModel, run_folder
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
-from flair_hpo.search.outputs import best_trial, write_outputs
+from flair_hpo.search.outputs import write_outputs
 from flair_hpo.search.preparation import check_arguments, fingerprint, prepare_search
 from flair_hpo.search.stop_reasons import stop_reason, time_is_up
 from flair_hpo.search.study import open_journal, replay
@@ -172,8 +172,7 @@ class Orchestrator:
                     finished.append(trial)
                     self.strategy.tell(trial.number, trial.objective)
                 journalled = self._journal.trials()
-                best = best_trial(journalled, self._settings.objective)
-                self._best_model.update(best, keep=self._weights_to_keep(journalled, running, waiting))
+                best = self._best_model.update(journalled, keep=self._weights_to_keep(journalled, running, waiting))
                 if trial.state is not State.STOPPED:
                     self._write_outputs()
                 for callback in self.callbacks:
@@ -184,9 +183,9 @@ class Orchestrator:
     def _weights_to_keep(
         self, journalled: list[TrialRecord], running: dict[int, TrialRecord], waiting: list[TrialRecord]
     ) -> set[int]:
-        """Trials whose weights may yet become the best model's: those still to finish (stopped ones run again on
-        resume), and the final selection's first candidates."""
-        keep = set(running) | {trial.number for trial in waiting} | _run_again_on_resume(journalled)
+        """Trials whose weights may yet become the best model's: those still to finish, and the final selection's
+        first candidates."""
+        keep = set(running) | {trial.number for trial in waiting}
         if self.final_selection is not None:
             keep |= {trial.number for trial in self.final_selection.leaders(journalled, self._settings.objective)}
         return keep
@@ -271,13 +270,9 @@ class Orchestrator:
             while waiting:
                 for number, outcome in self.executor.wait():
                     self._add_selection_runs(waiting.pop(number), outcome)
-                    journalled = self._journal.trials()
-                    self._best_model.update(
-                        best_trial(journalled, objective), keep=tried | _run_again_on_resume(journalled)
-                    )
+                    self._best_model.update(self._journal.trials(), keep=tried)
                 self._ctrl_c.check()
-        journalled = self._journal.trials()
-        self._best_model.update(best_trial(journalled, objective), keep=_run_again_on_resume(journalled))
+        self._best_model.update(self._journal.trials(), keep=())
 
     def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
@@ -320,8 +315,3 @@ class Orchestrator:
             f"{self.strategy.name} (seed {self.strategy.seed}), at most {self._settings.max_epochs} epochs per run"
         )
         return write_outputs(self.base_path, self._journal.trials(), self._space, self._settings, header)
-
-
-def _run_again_on_resume(journalled: list[TrialRecord]) -> set[int]:
-    """Trials the time budget stopped: they run again when the search resumes, their completed runs kept."""
-    return {trial.number for trial in journalled if trial.state is State.STOPPED}
