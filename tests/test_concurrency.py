@@ -63,3 +63,19 @@ def test_evolution_breeds_from_finished_trials_instead_of_waiting_for_the_slowes
     assert child is not None
     assert Space.point_id(child.point) not in {Space.point_id(s.point) for s in generation}
     assert strategy.generations_completed == 0
+
+
+def test_a_generation_ends_when_its_own_members_are_told_though_trials_are_always_in_flight() -> None:
+    """Two trials always running (a parallel search): children bred while a generation waits for its last member
+    do not keep it open, so a GENERATIONS budget ends the search."""
+    strategy = EvolutionarySearch(population_size=4, elitism=2, seed=0)
+    strategy.make_configurations(CONTINUOUS)
+    running = [strategy.ask(), strategy.ask()]
+    told = 0
+    while strategy.generations_completed < 3 and told < 40:
+        oldest = running.pop(0)  # each trial is told while the one asked after it still runs
+        strategy.tell(oldest.trial_id, _score(CONTINUOUS.decode(oldest.point)))
+        told += 1
+        running.append(strategy.ask())
+    assert strategy.generations_completed == 3
+    assert told == 4 + 2 * (1 + 2)  # the first generation, then each: 1 child bred while waiting, 2 members

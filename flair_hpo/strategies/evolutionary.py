@@ -2,7 +2,9 @@
 elitism. A point is never evaluated twice; elites carry their scores into the next generation.
 
 Asked for more points than a generation has while some are still running (a parallel search), it does
-not wait for the slowest member: it breeds from the best ``population_size`` trials finished so far."""
+not wait for the slowest member: it breeds from the best ``population_size`` trials finished so far. A
+generation ends when its own members are told; children bred while it waited join the next one's parents
+when they finish."""
 
 from __future__ import annotations
 
@@ -59,6 +61,7 @@ class EvolutionarySearch(SearchStrategy):
         self._generations_completed = 0
         self._generation: list[Member] = []  # evaluated members of the current generation
         self._queue: list[Point] = []  # members of the current generation not asked yet
+        self._members: set[int] = set()  # trial ids of the current generation's members not told yet
         self._parents: list[Member] = []  # the finished generation the current one was bred from
         self._started = False
 
@@ -66,9 +69,10 @@ class EvolutionarySearch(SearchStrategy):
         if not self._started:
             self._started = True
             self._queue = self._fill(self.population_size, self._sample_unseen)
-        elif not self._queue and not self._pending:
+        elif not self._queue and not self._members:
             self._start_next_generation()
         if self._queue:
+            self._members.add(self._next_id)  # the id ask() gives the point proposed now
             return self._queue.pop(0)
         if self._pending:  # members still running: breed from the best finished so far instead of waiting
             return self._breed(self._best_known()) if self._generation else self._sample_unseen()
@@ -80,8 +84,10 @@ class EvolutionarySearch(SearchStrategy):
 
     def _observe(self, trial_id: int, point: Point, objective: Optional[float]) -> None:
         self._generation.append((point, FAILED if objective is None else objective))
-        if not self._queue and not self._pending:
-            self._generations_completed += 1
+        if trial_id in self._members:
+            self._members.remove(trial_id)
+            if not self._queue and not self._members:
+                self._generations_completed += 1
 
     def _start_next_generation(self) -> None:
         parents = sorted(self._generation, key=lambda member: member[1], reverse=True)
