@@ -67,6 +67,32 @@ def test_shuffled_grid_covers_the_grid_in_a_seeded_order() -> None:
     assert sorted(map(space.point_id, shuffled)) == sorted(map(space.point_id, ordered))
 
 
+def test_random_search_draws_from_the_distributions_on_a_finite_space_and_never_repeats() -> None:
+    """A stepped log range is drawn on its log scale, and each branch of a choice as often as the other
+    however many configurations it holds; only once draws keep repeating is an unseen point picked."""
+    from flair_hpo.space import Float
+
+    stepped_log = Space({"lr": Float(1e-4, 1.0, log=True, step=1e-4)})  # 10,000 points, 99 of them below 0.01
+    strategy = RandomSearch(seed=0)
+    strategy.make_configurations(stepped_log)
+    rates = [stepped_log.decode(strategy.ask().point)["lr"] for _ in range(40)]
+    assert 12 <= sum(rate < 0.01 for rate in rates) <= 28  # log-uniform: half; uniform over the points: 1%
+    branches = Space(
+        {"kind": Categorical(["small", "large"]), "a": Categorical([1, 2]), "b": Categorical(list(range(98)))},
+        conditions={"a": ("kind", 0), "b": ("kind", 1)},
+    )  # 2 configurations in one branch, 98 in the other
+    first_kinds = []
+    for seed in range(40):
+        strategy = RandomSearch(seed=seed)
+        strategy.make_configurations(branches)
+        first_kinds.append(branches.decode(strategy.ask().point)["kind"])
+    assert 12 <= first_kinds.count("small") <= 28  # by the choice: half; by configurations: 2%
+    strategy = RandomSearch(seed=0)
+    strategy.make_configurations(branches)
+    proposed = [Space.point_id(strategy.ask().point) for _ in range(100)]
+    assert len(set(proposed)) == 100 and strategy.ask() is None
+
+
 def test_evolutionary_search_counts_generations_and_keeps_elites() -> None:
     space = continuous_space()
     strategy = EvolutionarySearch(population_size=5, elitism=2, seed=0)

@@ -1,28 +1,27 @@
-"""Random search; on a finite space it samples without replacement, so no point is evaluated twice."""
+"""Random search: points drawn from the space's distributions, log scales and conditional branches as they are
+drawn; on a finite space it never proposes a point twice."""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from flair_hpo.space import Point, Space
+from flair_hpo.space import Point
 from flair_hpo.strategies.base import STRATEGIES, SearchStrategy
 
-MAX_PERMUTED_GRID = 1_000_000
+MAX_ENUMERATED_GRID = 1_000_000
 
 
 @STRATEGIES.register("random")
 class RandomSearch(SearchStrategy):
-    """Independent random points from the space's distributions."""
-
-    def _on_bind(self, space: Space) -> None:
-        size = space.grid_size()
-        self._order = self.rng.permutation(size) if size is not None and size <= MAX_PERMUTED_GRID else None
-        self._position = 0
+    """Independent random points from the space's distributions. Where draws keep repeating points already
+    proposed (a finite space nearly used up), an unseen point is chosen uniformly from those left."""
 
     def _propose(self) -> Optional[Point]:
-        if self._order is not None:
-            if self._position >= len(self._order):
-                return None
-            self._position += 1
-            return self.space.grid_point(int(self._order[self._position - 1]))
-        return self._sample_unseen()
+        if self._is_exhausted():
+            return None
+        point = self._sample_unseen()
+        size = self.space.grid_size()
+        if point is not None or size is None or size > MAX_ENUMERATED_GRID:
+            return point
+        left = [index for index in range(size) if self.space.point_id(self.space.grid_point(index)) not in self._seen]
+        return self.space.grid_point(int(self.rng.choice(left))) if left else None
