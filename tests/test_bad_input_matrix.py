@@ -19,6 +19,7 @@ from flair_hpo import parameters as p
 from flair_hpo.early_stopping import MedianStopping, SuccessiveHalving
 from flair_hpo.errors import ConfigurationError, JournalMismatchError
 from flair_hpo.executors import LocalExecutor, RayExecutor
+from flair_hpo.param_selection import TextClassifierParamSelector
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.settings import parse_duration
 from flair_hpo.storage import JOURNAL_NAME, Journal
@@ -108,6 +109,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("max-epochs-zero", lambda c: TextClassifierSearchSpace().add_max_epochs_per_training_run(0), ConfigurationError, r"max_epochs.* but got 0"),
     ("training-runs-negative", lambda c: TextClassifierSearchSpace().add_training_runs(-1), ConfigurationError, r"training_runs.* but got -1"),
     ("seed-negative", lambda c: TPESearch(seed=-1), ConfigurationError, r"seed must be a non-negative integer or None, but got -1"),
+    ("seed-beside-a-strategy", lambda c: TextClassifierParamSelector(c.trec, "question_class", False, c.out, seed=5, search_strategy=TPESearch(seed=1)), ConfigurationError, r"seed=5 is for the default strategy, but search_strategy=TPESearch was given \(seed 1\): give the seed to it, e.g. TPESearch\(seed=5\)"),
     ("strategy-not-a-strategy", lambda c: c.search(strategy="tpe"), ConfigurationError, r"search_strategy must be a strategy from flair_hpo.strategies .*, but got 'tpe'"),
     ("executor-not-an-executor", lambda c: c.search(executor="local"), ConfigurationError, r"executor must be an executor from flair_hpo.executors .*, but got 'local'"),
     ("early-stopping-factor-one", lambda c: SuccessiveHalving(reduction_factor=1), ConfigurationError, r"reduction_factor must be at least 2, but got 1"),

@@ -67,3 +67,22 @@ def test_the_classic_selectors_fine_tune_means_the_fine_tuning_recipe(
     selector.optimize(space, max_evals=1)
     assert RecordingOrchestrator.spaces[0].get("recipe") == recipe
     assert RecordingOrchestrator.spaces[0]["TransformerDocumentEmbeddings.fine_tune"] == f"fixed {fine_tune}"
+
+
+def test_the_selectors_take_flairs_arguments_in_flairs_order(tmp_path) -> None:
+    """Positional arguments mean what they mean in flair: a fifth one of the classifier selector is max_epochs."""
+    from flair_hpo.param_selection import EvaluationMetric, OptimizationValue
+
+    tagger = SequenceTaggerParamSelector(
+        toy_corpus(), "class", tmp_path, 5, EvaluationMetric.MACRO_F1_SCORE, 2, OptimizationValue.DEV_SCORE
+    )
+    assert (tagger.max_epochs, tagger.evaluation_metric, tagger.training_runs, tagger.optimization_value) == (
+        5, EvaluationMetric.MACRO_F1_SCORE, 2, OptimizationValue.DEV_SCORE,
+    )  # fmt: skip
+    classifier = TextClassifierParamSelector(
+        toy_corpus(), "class", False, tmp_path, 5, False, EvaluationMetric.MACRO_F1_SCORE, 2, OptimizationValue.DEV_SCORE
+    )
+    assert (classifier.max_epochs, classifier.fine_tune, classifier.training_runs) == (5, False, 2)
+    assert classifier.optimization_value is OptimizationValue.DEV_SCORE
+    with pytest.raises(TypeError):  # flair-hpo's own arguments are given by name
+        TextClassifierParamSelector(toy_corpus(), "class", False, tmp_path, 5, False, "micro-f1", 1, "dev_score", None)

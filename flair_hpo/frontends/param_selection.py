@@ -103,6 +103,7 @@ class ParamSelector:
         evaluation_metric: Union[EvaluationMetric, str] = EvaluationMetric.MICRO_F1_SCORE,
         training_runs: int = 1,
         optimization_value: OptimizationValue = OptimizationValue.DEV_LOSS,
+        *,
         search_strategy: Optional[SearchStrategy] = None,
         seed: Optional[int] = None,
         time_limit: Union[None, float, str, timedelta] = None,
@@ -111,6 +112,16 @@ class ParamSelector:
         self.corpus = corpus
         self.early_stopping = early_stopping
         self.base_path = Path(base_path)
+        if (
+            search_strategy is not None
+            and seed is not None
+            and (search_strategy.seed, search_strategy.seed_given) != (seed, True)
+        ):
+            raise ConfigurationError(
+                f"seed={seed} is for the default strategy, but search_strategy={search_strategy.name} was given "
+                f"(seed {search_strategy.seed if search_strategy.seed_given else 'not given'}): give the seed to it, "
+                f"e.g. {search_strategy.name}(seed={seed})."
+            )
         self.search_strategy = search_strategy if search_strategy is not None else TPESearch(seed=seed)
         self.time_limit = parse_duration(time_limit) if time_limit is not None else None
         self.max_epochs = max_epochs
@@ -162,9 +173,10 @@ class SequenceTaggerParamSelector(ParamSelector):
 
     task = SEQUENCE_TAGGING
 
-    def __init__(self, corpus: Corpus, tag_type: str, base_path: Union[str, Path], **kwargs: Any) -> None:
+    def __init__(self, corpus: Corpus, tag_type: str, base_path: Union[str, Path], *args: Any, **kwargs: Any) -> None:
+        """``args``: flair's ``max_epochs``, ``evaluation_metric``, ``training_runs``, ``optimization_value``."""
         self.tag_type = tag_type
-        super().__init__(corpus, base_path, **kwargs)
+        super().__init__(corpus, base_path, *args, **kwargs)
 
     def _label_type(self) -> Optional[str]:
         return self.tag_type
@@ -181,13 +193,16 @@ class TextClassifierParamSelector(ParamSelector):
         label_type: str,
         multi_label: bool,
         base_path: Union[str, Path],
+        max_epochs: int = 50,
         fine_tune: bool = True,
+        *args: Any,
         **kwargs: Any,
     ) -> None:
+        """In flair's order; ``args``: ``evaluation_metric``, ``training_runs``, ``optimization_value``."""
         self.label_type = label_type
         self.multi_label = multi_label
         self.fine_tune = fine_tune
-        super().__init__(corpus, base_path, **kwargs)
+        super().__init__(corpus, base_path, max_epochs, *args, **kwargs)
 
     def _label_type(self) -> Optional[str]:
         return self.label_type
