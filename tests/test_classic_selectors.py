@@ -80,7 +80,15 @@ def test_the_selectors_take_flairs_arguments_in_flairs_order(tmp_path) -> None:
         5, EvaluationMetric.MACRO_F1_SCORE, 2, OptimizationValue.DEV_SCORE,
     )  # fmt: skip
     classifier = TextClassifierParamSelector(
-        toy_corpus(), "class", False, tmp_path, 5, False, EvaluationMetric.MACRO_F1_SCORE, 2, OptimizationValue.DEV_SCORE
+        toy_corpus(),
+        "class",
+        False,
+        tmp_path,
+        5,
+        False,
+        EvaluationMetric.MACRO_F1_SCORE,
+        2,
+        OptimizationValue.DEV_SCORE,
     )
     assert (classifier.max_epochs, classifier.fine_tune, classifier.training_runs) == (5, False, 2)
     assert classifier.optimization_value is OptimizationValue.DEV_SCORE
