@@ -52,7 +52,13 @@ def test_the_classifier_selector_keeps_its_fine_tune_setting_per_search(monkeypa
 
 @pytest.mark.parametrize(
     ("fine_tune", "given", "recipe"),
-    [(True, [], "fixed fine_tune"), (False, [], None), (True, [(Parameter.RECIPE, ["train"])], "choice(train)")],
+    [
+        (True, [], "fixed fine_tune"),
+        (False, [], None),
+        (True, [(Parameter.RECIPE, ["train"])], "choice(train)"),
+        (True, [(Parameter.LEARNING_RATE, [2e-5, 5e-5])], "fixed fine_tune"),
+        (True, [(Parameter.LEARNING_RATE, [0.05, 0.1, 0.15, 0.2])], None),  # flair's tutorial: SGD, as flair trained
+    ],
 )
 def test_the_classic_selectors_fine_tune_means_the_fine_tuning_recipe(
     monkeypatch, tmp_path, fine_tune, given, recipe

@@ -114,8 +114,17 @@ def test_the_fine_tuning_recipe_needs_something_to_fine_tune() -> None:
     assert can_fine_tune(pooled)
 
 
-def test_a_learning_rate_above_one_with_the_fine_tuning_recipe_is_warned_about() -> None:
+def test_an_sgd_sized_learning_rate_with_the_fine_tuning_recipe_is_warned_about() -> None:
+    import warnings
+
     space = transformer_space([True])
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[1e-5, 0.01])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        space.to_space()  # 0.01 with AdamW is high, but fine-tuned GloVe under an RNN may take it
+    space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.05, 0.1, 0.15, 0.2])  # flair's tutorial, for SGD
+    with pytest.warns(UserWarning, match=r"a learning rate of 0.2 with the fine_tune recipe .* \(1e-5 to 1e-4\)"):
+        space.to_space()
     space.add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.01, high=2.0, log=True)
     with pytest.warns(UserWarning, match=r"a learning rate of 2 with the fine_tune recipe .* \(1e-5 to 1e-4\)"):
         space.to_space()

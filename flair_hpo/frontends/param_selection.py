@@ -7,6 +7,7 @@ SequenceTaggerParamSelector(corpus, "ner", "resources/results", max_epochs=50).o
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from enum import Enum
 from pathlib import Path
@@ -24,8 +25,11 @@ from flair_hpo.storage import SearchResult
 from flair_hpo.strategies import SearchStrategy, TPESearch
 from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask, TaskSearchSpace
 from flair_hpo.tasks.parameters import ModelTrainer
+from flair_hpo.tasks.recipe_checks import SGD_SIZED_LEARNING_RATE, learning_rate_bounds
 from flair_hpo.tasks.text_classification import TransformerDocumentEmbeddings
 from flair_hpo.training.recipes import FINE_TUNING_RECIPE
+
+log = logging.getLogger("flair_hpo")
 
 __all__ = [
     "EvaluationMetric",
@@ -221,5 +225,19 @@ class TextClassifierParamSelector(ParamSelector):
             if Parameter.FINE_TUNE not in given:
                 space.set_fixed(TransformerDocumentEmbeddings.FINE_TUNE, self.fine_tune)
             if self.fine_tune and Parameter.RECIPE not in given:
-                space.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
+                self._fine_tuning_recipe(space)
         return space
+
+    @staticmethod
+    def _fine_tuning_recipe(space: TaskSearchSpace) -> None:
+        """Fine-tune by flair's fine-tuning recipe (AdamW), unless every learning rate searched is SGD-sized (the
+        tutorial's 0.05 to 0.2): those keep flair's ``train`` recipe (SGD), as flair's own selector trained."""
+        learning_rates = learning_rate_bounds(space)
+        if learning_rates is None or learning_rates[0] <= SGD_SIZED_LEARNING_RATE:
+            space.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
+            return
+        log.warning(
+            "learning rates from %g are SGD's: the transformer is fine-tuned by flair's train recipe (SGD), as "
+            "flair's selector does; for the fine-tuning recipe (AdamW), search learning rates of 1e-5 to 1e-4",
+            learning_rates[0],
+        )

@@ -1,5 +1,5 @@
 """Checks of the training-recipe parameters, before any training: recipe and schedule names, warmup fractions
-in [0, 1), a fine-tuning recipe with something to fine-tune, and a warning for learning rates above 1 there."""
+in [0, 1), a fine-tuning recipe with something to fine-tune, and a warning for SGD-sized learning rates there."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from flair_hpo.tasks.search_space import TaskSearchSpace
 
 _NAMED_CHOICES: dict[HyperParameter, Registry[Any]] = {ModelTrainer.RECIPE: RECIPES, ModelTrainer.SCHEDULER: SCHEDULES}
+SGD_SIZED_LEARNING_RATE = 0.01  # above this, a learning rate is SGD's (flair's train), not AdamW fine-tuning's
 
 
 def _values_and_bounds(value: Any) -> tuple[list[Any], Optional[tuple[float, float]]]:
@@ -87,7 +88,7 @@ def can_fine_tune(space: TaskSearchSpace) -> bool:
 
 
 def check_fine_tuning(space: TaskSearchSpace) -> None:
-    """A fine-tuning recipe needs something to fine-tune; a learning rate above 1 with it is likely a mistake."""
+    """A fine-tuning recipe needs something to fine-tune; an SGD-sized learning rate with it is likely a mistake."""
     recipes, _ = _possible(space, ModelTrainer.RECIPE, DEFAULT_RECIPE)
     if FINE_TUNING_RECIPE not in recipes:
         return
@@ -97,9 +98,9 @@ def check_fine_tuning(space: TaskSearchSpace) -> None:
             "any: every transformer is frozen (fine_tune False) and no word embeddings were made with "
             "fine_tune=True. Fine-tune a transformer (its FINE_TUNE parameter True) or use the 'train' recipe."
         )
-    values, bounds = _possible(space, ModelTrainer.LEARNING_RATE, 0.0)
-    highest = max([*values, *(bounds or ())], default=0.0)  # a normal distribution is not checked
-    if highest > 1:
+    learning_rates = learning_rate_bounds(space)
+    highest = learning_rates[1] if learning_rates is not None else 0.0
+    if highest > SGD_SIZED_LEARNING_RATE:
         warnings.warn(
             f"a learning rate of {highest:g} with the fine_tune recipe (AdamW) is far above what fine-tuning uses "
             f"({RECIPES.get(FINE_TUNING_RECIPE).typical_learning_rate}); it will likely destroy the pretrained "
@@ -107,3 +108,13 @@ def check_fine_tuning(space: TaskSearchSpace) -> None:
             UserWarning,
             stacklevel=3,
         )
+
+
+def learning_rate_bounds(space: TaskSearchSpace) -> Optional[tuple[float, float]]:
+    """The lowest and highest learning rate the space gives; None where it searches none, or draws it from a
+    normal distribution (unbounded)."""
+    if ModelTrainer.LEARNING_RATE not in space.parameters_used:
+        return None
+    values, bounds = _values_and_bounds(space.value_of(ModelTrainer.LEARNING_RATE))
+    numbers = [float(value) for value in [*values, *(bounds or ())]]
+    return (min(numbers), max(numbers)) if numbers else None
