@@ -23,7 +23,7 @@ setup(
         "test": ["pytest==9.0.3", "mypy==2.4.1"],
         "mlflow": ["mlflow-skinny>=2.10"],
         "ray": ["ray>=2.9"],
-        "optuna": ["optuna>=4.0"],
+        "optuna": ["optuna>=4.0", "cmaes>=0.10"],
         "bench": ["optuna>=3.6", "psutil", "ray>=2.9"],
     },
     entry_points={"console_scripts": ["flair-hpo=flair_hpo.frontends.cli:main"]},

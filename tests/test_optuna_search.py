@@ -11,7 +11,7 @@ pytest.register_assert_rewrite("flair_hpo.testing.strategy_contract")  # before 
 from flair_hpo.errors import ConfigurationError  # noqa: E402
 from flair_hpo.space import Categorical, Float, Int, Normal, Space  # noqa: E402
 from flair_hpo.strategies import OptunaSearch, TPESearch  # noqa: E402
-from flair_hpo.testing.strategy_contract import continuous_space, run  # noqa: E402
+from flair_hpo.testing.strategy_contract import continuous_space, quadratic, run  # noqa: E402
 
 optuna = pytest.importorskip("optuna")
 
@@ -26,6 +26,16 @@ def test_without_optuna_the_error_gives_the_install_command(monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "optuna", None)  # as if it were not installed
     with pytest.raises(ImportError, match=r"pip install 'flair-hpo\[optuna\]'"):
         OptunaSearch(seed=0).make_configurations(continuous_space())
+
+
+def test_cma_es_samples_and_without_its_module_is_refused_when_bound_not_after_a_trial(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    points = run(OptunaSearch(sampler="cmaes", seed=0), continuous_space(), quadratic, 12)
+    assert len(points) == 12  # its sampler imports cmaes at the second ask
+    monkeypatch.setitem(sys.modules, "cmaes", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"cmaes is needed for this feature: pip install 'flair-hpo\[optuna\]'"):
+        OptunaSearch(sampler="cmaes", seed=0).make_configurations(continuous_space())
 
 
 def test_the_named_sampler_and_its_options_reach_optuna() -> None:

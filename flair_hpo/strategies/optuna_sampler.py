@@ -19,6 +19,7 @@ from flair_hpo.space.distributions import step_bounds
 from flair_hpo.strategies.base import STRATEGIES, SearchStrategy
 
 SAMPLERS = {"tpe": "TPESampler", "gp": "GPSampler", "cmaes": "CmaEsSampler", "qmc": "QMCSampler"}
+SAMPLER_MODULES = {"cmaes": "cmaes"}  # what a sampler imports only when it first samples
 MULTIVARIATE_TPE = {"multivariate": True, "group": True, "constant_liar": True}
 SUGGEST_ATTEMPTS = 10
 
@@ -54,6 +55,8 @@ class OptunaSearch(SearchStrategy):
                 "give them a range (low, high) or use TPESearch."
             )
         optuna = _optuna()
+        if self.sampler in SAMPLER_MODULES:
+            require(SAMPLER_MODULES[self.sampler], extra="optuna")  # now, not at the second ask after a training
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             sampler = getattr(optuna.samplers, SAMPLERS[self.sampler])(seed=self.seed, **self.sampler_options)
