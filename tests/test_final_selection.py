@@ -236,3 +236,55 @@ def test_candidates_fit_where_their_further_runs_at_their_mean_run_length_end_in
     assert selection.that_fit([first, second], 19.0, slots=2) == []
     assert selection.that_fit([first, second], None, slots=1) == [first, second]
     assert selection.that_fit([unmeasured], 1.0, slots=1) == [unmeasured]  # nothing measured: it is tried
+
+
+def test_mlflow_gets_each_rescored_trials_mean_and_its_further_runs_curves(tmp_path: Path) -> None:
+    """The final selection's new means replace the first runs' scores in MLflow (at the step of the number of
+    runs), and a loss objective's curves are logged."""
+    pytest.importorskip("mlflow")
+    from flair_hpo.integrations.mlflow import MLflowCallback
+
+    space = grid()
+    space.add_optimization_value(p.OptimizationValue.DEV_LOSS)
+    tracker = MLflowCallback(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    result = Orchestrator(
+        toy_corpus(),
+        tmp_path / "search",
+        space,
+        GridSearch(seed=SEED),
+        executor=FakeExecutor(lambda config: 1.0 - quality(config), seed_noise=lucky_first_run),
+        final_selection=FinalSelection(candidates=3, runs=3),
+        callbacks=[tracker],
+    ).optimize()
+    runs = {run.info.run_name: run for run in tracker.client.search_runs([tracker.experiment_id])}
+    rescored = [trial for trial in result.trials if len(trial.runs) == 3]
+    assert len(runs) == 9 and len(rescored) == 3
+    for trial in result.trials:
+        run = runs[f"trial {trial.number}"]
+        assert run.data.metrics["score"] == pytest.approx(trial.score)
+        history = tracker.client.get_metric_history(run.info.run_id, "score")
+        assert [metric.step for metric in history] == ([1, 3] if trial in rescored else [1])
+        for run_record in trial.runs:
+            curve = tracker.client.get_metric_history(run.info.run_id, f"dev_loss_run{run_record.run + 1}")
+            assert [metric.value for metric in curve] == pytest.approx(run_record.dev_losses)
+
+
+def test_mlflow_marks_a_trial_stopped_early_as_killed(tmp_path: Path) -> None:
+    pytest.importorskip("mlflow")
+    from flair_hpo.early_stopping import MedianStopping
+    from flair_hpo.integrations.mlflow import MLflowCallback
+
+    tracker = MLflowCallback(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    result = Orchestrator(
+        toy_corpus(),
+        tmp_path / "search",
+        grid(),
+        GridSearch(seed=SEED),
+        executor=FakeExecutor(lambda config: [quality(config) * share for share in (0.5, 0.8, 1.0)]),
+        early_stopping=MedianStopping(),
+        callbacks=[tracker],
+    ).optimize()
+    statuses = {run.info.run_name: run.info.status for run in tracker.client.search_runs([tracker.experiment_id])}
+    stopped = [trial.number for trial in result.trials if trial.state is State.STOPPED_EARLY]
+    assert stopped and all(statuses[f"trial {number}"] == "KILLED" for number in stopped)
+    assert statuses[f"trial {result.best.number}"] == "FINISHED"

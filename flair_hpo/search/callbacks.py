@@ -35,5 +35,9 @@ class SearchCallback:
     def on_trial_end(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
         """A trial completed, failed or was stopped; ``best`` is the best completed trial so far."""
 
+    def on_trial_rescored(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
+        """A finished trial was trained again with further seeds (a final selection): its score is now the mean
+        of all its runs."""
+
     def on_search_end(self, result: SearchResult) -> None:
         """The search ended (budget, exhaustion or an interruption); outputs are written."""

@@ -269,12 +269,14 @@ class Orchestrator:
                 self.executor.submit(self._job(trial, deadline, selection.runs), None)
             while waiting:
                 for number, outcome in self.executor.wait():
-                    self._add_selection_runs(waiting.pop(number), outcome)
-                    self._best_model.update(self._journal.trials(), keep=tried)
+                    trial = self._add_selection_runs(waiting.pop(number), outcome)
+                    best = self._best_model.update(self._journal.trials(), keep=tried)
+                    for callback in self.callbacks:
+                        callback.on_trial_rescored(trial, best)
                 self._ctrl_c.check()
         self._best_model.update(self._journal.trials(), keep=())
 
-    def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> None:
+    def _add_selection_runs(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
         """A candidate's further runs that completed join its runs; its score becomes their mean."""
         completed = [run for run in outcome if run.state is State.COMPLETED] if not isinstance(outcome, str) else []
         trial.runs += completed
@@ -288,6 +290,7 @@ class Orchestrator:
             trial.score,
             len(trial.runs),
         )
+        return trial
 
     def _finish_trial(self, trial: TrialRecord, outcome: Outcome) -> TrialRecord:
         """Journal a trial's runs and result with its tell."""
