@@ -100,6 +100,8 @@ def test_importances_find_the_parameter_that_decides_the_score() -> None:
     importances = parameter_importances(frame)
     assert importances.index[0] == "lr" and importances["lr"] > 0.8
     assert importances.sum() == pytest.approx(1.0)
+    frame["score"] = 0.2  # every model predicted the majority class: nothing to attribute
+    assert parameter_importances(frame).empty
 
 
 def test_the_report_embeds_every_plot_and_the_table(search) -> None:
@@ -181,3 +183,24 @@ def test_mlflow_missing_says_what_to_install(monkeypatch) -> None:
     monkeypatch.delitem(__import__("sys").modules, "mlflow.tracking", raising=False)
     with pytest.raises(ImportError, match=r"pip install 'flair-hpo\[mlflow\]'"):
         MLflowCallback()
+
+
+def test_the_history_plot_marks_failed_trials_at_the_worst_score_and_stopped_ones_where_they_got() -> None:
+    from flair_hpo.analysis.plots import history_markers
+    from flair_hpo.storage import State, TrialRecord
+    from flair_hpo.storage.trials_table import trials_frame
+
+    frame = trials_frame(
+        [
+            TrialRecord(0, {}, {}, State.COMPLETED, score=1.2),
+            TrialRecord(1, {}, {}, State.FAILED),
+            TrialRecord(2, {}, {}, State.STOPPED_EARLY, score=1.5),
+            TrialRecord(3, {}, {}, State.COMPLETED, score=1.0),
+            TrialRecord(4, {}, {}, State.STOPPED),
+        ]
+    )
+    for minimises, worst in ((True, 1.5), (False, 1.0)):  # a dev loss, then a dev score
+        markers = {label: rows.to_dict("list") for label, rows in history_markers(frame, minimises).items()}
+        assert markers["trial score"] == {"number": [0, 3], "score": [1.2, 1.0]}
+        assert markers["stopped: score reached"] == {"number": [2], "score": [1.5]}
+        assert markers["failed or stopped without a score"] == {"number": [1, 4], "score": [worst, worst]}

@@ -23,11 +23,12 @@ def encode_parameters(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def parameter_importances(frame: pd.DataFrame, seed: int = 0) -> pd.Series:
-    """Importance of each searched parameter (summing to 1) for the completed trials' scores, largest first."""
+    """Importance of each searched parameter (summing to 1) for the completed trials' scores, largest first;
+    empty with fewer than ``MINIMUM_TRIALS`` completed trials, or where no parameter or no score varied."""
     completed = frame[frame["state"] == "completed"]
     varying = [c for c in completed.columns if c.startswith("param_") and completed[c].nunique(dropna=True) > 1]
     features = encode_parameters(completed[["state", *varying]])  # a value that never varies explains nothing
-    if len(completed) < MINIMUM_TRIALS or features.empty:
+    if len(completed) < MINIMUM_TRIALS or features.empty or completed["score"].nunique() < 2:
         return pd.Series(dtype=float)
     forest = RandomForestRegressor(n_estimators=64, max_depth=64, min_samples_split=2, random_state=seed)
     forest.fit(features.to_numpy(), completed["score"].to_numpy())

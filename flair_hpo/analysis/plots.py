@@ -14,22 +14,37 @@ import pandas as pd  # noqa: E402
 from flair_hpo.analysis.importance import parameter_importances  # noqa: E402
 
 
-def plot_optimization_history(frame: pd.DataFrame, path: Path, objective_label: str, minimises: bool) -> Path:
-    """Each completed trial's score, the best so far as a line, trials the time budget stopped at the score they
-    reached, and other failed or stopped trials marked."""
-    figure, axes = plt.subplots(figsize=(8, 4.5))
+def history_markers(frame: pd.DataFrame, minimises: bool) -> dict[str, pd.DataFrame]:
+    """The trials of the history plot by how they are drawn (``number`` and ``score``): completed ones; those
+    stopped (by the time budget or early) at the score they reached; failed ones, and stopped ones without a
+    score, at the worst score of the search."""
     completed = frame[frame["state"] == "completed"].sort_values("number")
+    reached = frame[frame["state"].isin(["stopped", "stopped_early"]) & frame["score"].notna()]
+    others = frame[(frame["state"] != "completed") & ~frame.index.isin(reached.index)]
+    scored = frame["score"].dropna()
+    worst = (scored.max() if minimises else scored.min()) if not scored.empty else 0.0
+    return {
+        "trial score": completed[["number", "score"]],
+        "stopped: score reached": reached[["number", "score"]],
+        "failed or stopped without a score": others[["number"]].assign(score=worst),
+    }
+
+
+def plot_optimization_history(frame: pd.DataFrame, path: Path, objective_label: str, minimises: bool) -> Path:
+    """Each completed trial's score, the best so far as a line, stopped trials at the score they reached, and
+    the others marked at the worst score."""
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    markers = history_markers(frame, minimises)
+    completed = markers["trial score"]
     axes.scatter(completed["number"], completed["score"], color="tab:blue", label="trial score", zorder=3)
     best = completed["score"].cummin() if minimises else completed["score"].cummax()
     axes.step(completed["number"], best, where="post", color="tab:red", label="best so far")
-    reached = frame[(frame["state"] == "stopped") & frame["score"].notna()]
-    if not reached.empty:
-        axes.scatter(reached["number"], reached["score"], marker="^", color="tab:orange", label="stopped: score so far")
-    others = frame[(frame["state"] != "completed") & ~frame.index.isin(reached.index)]
-    if not others.empty:
-        scored = frame["score"].dropna()
-        floor = scored.min() if not scored.empty else 0.0
-        axes.scatter(others["number"], [floor] * len(others), marker="x", color="gray", label="failed or stopped")
+    for label, (marker, color) in {
+        "stopped: score reached": ("^", "tab:orange"),
+        "failed or stopped without a score": ("x", "gray"),
+    }.items():
+        if not markers[label].empty:
+            axes.scatter(markers[label]["number"], markers[label]["score"], marker=marker, color=color, label=label)
     axes.set_xlabel("trial")
     axes.set_ylabel(objective_label)
     axes.set_title("Optimization history")
@@ -46,7 +61,13 @@ def plot_parameter_importances(frame: pd.DataFrame, path: Path) -> Path:
     importances = parameter_importances(frame)
     figure, axes = plt.subplots(figsize=(8, 0.5 * max(len(importances), 2) + 1.5))
     if importances.empty:
-        axes.text(0.5, 0.5, "needs at least 3 completed trials\nwith a varying parameter", ha="center", va="center")
+        axes.text(
+            0.5,
+            0.5,
+            "needs at least 3 completed trials\nwith a varying parameter and varying scores",
+            ha="center",
+            va="center",
+        )
         axes.set_axis_off()
     else:
         ordered = importances.iloc[::-1]
