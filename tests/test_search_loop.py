@@ -449,3 +449,38 @@ def test_the_report_shows_the_best_trial_the_search_chose_even_one_the_time_budg
     assert result.best is not None and result.best.state is State.STOPPED
     page = build_report(tmp_path).read_text()
     assert f"<p>Trial {result.best.number} (stopped by the time budget: scored by the epochs it reached)" in page
+
+
+def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_for_a_second_call(
+    tmp_path, monkeypatch
+) -> None:
+    """50 of 100 trials resumed, then one trial in 10 minutes: 49 more take about 490 minutes, not 10."""
+    import io
+
+    from flair_hpo.search import progress
+    from flair_hpo.search.callbacks import SearchContext
+    from flair_hpo.search.progress import ProgressLine
+    from flair_hpo.storage import SearchResult, TrialRecord
+
+    settings = space(RUNS=100).to_settings()
+    clock = [1000.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    line = ProgressLine(io.StringIO())
+    line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=50))
+    clock[0] += 600
+    line.on_trial_end(TrialRecord(50, {}, {}, State.COMPLETED, score=0.5), None)
+    assert line.fraction_done() == pytest.approx(0.51) and line.eta_seconds() == pytest.approx(49 * 600)
+    monkeypatch.undo()
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    line = ProgressLine(terminal, refresh_seconds=0.01)
+    for _ in range(2):  # the same line watching two optimize() calls (a notebook's second run)
+        line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=0))
+        time.sleep(0.3)
+        line.on_search_end(SearchResult([], None, None, settings.objective, tmp_path))
+    second_call = terminal.getvalue().split("\n")[1]
+    assert second_call.count("\r") > 2  # redrawn while it ran, not only at its end

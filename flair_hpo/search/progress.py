@@ -33,6 +33,7 @@ class ProgressLine(SearchCallback):
         self.budget_seconds = context.settings.budgets.seconds
         self.max_trials = context.settings.budgets.trials
         self.trials = self.resumed = context.resumed_trials
+        self._stop.clear()  # the same line may watch another optimize() call
         if self.interactive:
             self._thread = threading.Thread(target=self._redraw, daemon=True)
             self._thread.start()
@@ -51,20 +52,30 @@ class ProgressLine(SearchCallback):
             print(f"\r{self.line()}", file=self.stream, flush=True)
 
     def fraction_done(self) -> float:
+        """The share of the budget used: of the time budget (which counts per ``optimize()`` call), or of the
+        trials budget, resumed trials included."""
+        return self._fraction(self.trials, self.max_trials)
+
+    def eta_seconds(self) -> float:
+        """Time left, at this call's pace: trials resumed from the journal took none of its time."""
+        done = self._fraction(self.trials - self.resumed, self.max_trials - self.resumed if self.max_trials else None)
         elapsed = time.monotonic() - self.started
+        return elapsed * (1 - done) / done if done > 0 else float(self.budget_seconds or 0)
+
+    def _fraction(self, trials: int, max_trials: Optional[int]) -> float:
         fractions = []
         if self.budget_seconds:
-            fractions.append(elapsed / self.budget_seconds)
-        if self.max_trials:
-            fractions.append(self.trials / self.max_trials)
+            fractions.append((time.monotonic() - self.started) / self.budget_seconds)
+        if max_trials:
+            fractions.append(trials / max_trials)
         return min(1.0, max(fractions)) if fractions else 0.0
 
     def line(self) -> str:
-        elapsed = time.monotonic() - self.started
-        done = self.fraction_done()
-        eta = elapsed * (1 - done) / done if done > 0 else float(self.budget_seconds or 0)
         best = f"{self.best_score:9.6f}" if self.best_score is not None else "        -"
-        return f"Progress: {100 * done:5.1f}% Trials: {self.trials:4d} Best score: {best} ETA: {format_eta(eta)}"
+        return (
+            f"Progress: {100 * self.fraction_done():5.1f}% Trials: {self.trials:4d} Best score: {best} "
+            f"ETA: {format_eta(self.eta_seconds())}"
+        )
 
     def _redraw(self) -> None:
         while not self._stop.wait(self.refresh_seconds):
