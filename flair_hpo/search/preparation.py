@@ -96,6 +96,7 @@ def fingerprint(
         "label_type": settings.label_type,
         "space": space.describe(),
         "strategy": strategy.name,
+        "strategy_settings": strategy.settings(),
         "objective": settings.objective.label,
         "objective_spec": settings.objective.to_json(),
         "max_epochs": settings.max_epochs,

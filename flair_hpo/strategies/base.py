@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -46,6 +46,10 @@ class SearchStrategy(ABC):
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    def settings(self) -> dict[str, Any]:
+        """The strategy's own arguments (its seed aside): a resumed search must be given the same."""
+        return {}
 
     @property
     def space(self) -> Space:

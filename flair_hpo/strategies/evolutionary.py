@@ -8,7 +8,7 @@ when they finish."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.space import Point, Space
@@ -48,6 +48,15 @@ class EvolutionarySearch(SearchStrategy):
         self.mutation_rate = mutation_rate
         self.elitism = elitism
         self.tournament_size = tournament_size
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "population_size": self.population_size,
+            "crossover_rate": self.crossover_rate,
+            "mutation_rate": self.mutation_rate,
+            "elitism": self.elitism,
+            "tournament_size": self.tournament_size,
+        }
 
     @property
     def counts_generations(self) -> bool:

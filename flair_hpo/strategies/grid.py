@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.space import Point, Space
@@ -19,6 +19,9 @@ class GridSearch(SearchStrategy):
         super().__init__(seed)
         self.shuffle = shuffle
 
+    def settings(self) -> dict[str, Any]:
+        return {"shuffle": self.shuffle}
+
     def _on_bind(self, space: Space) -> None:
         size = space.grid_size()
         if size is None:
@@ -31,9 +34,6 @@ class GridSearch(SearchStrategy):
         self.size = size
         self._order = self.rng.permutation(size) if self.shuffle else None
         self._position = 0
-
-    def __len__(self) -> int:
-        return self.size
 
     def _propose(self) -> Optional[Point]:
         if self._position >= self.size:

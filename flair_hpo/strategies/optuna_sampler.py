@@ -43,6 +43,9 @@ class OptunaSearch(SearchStrategy):
         self.sampler = sampler
         self.sampler_options = sampler_options or (MULTIVARIATE_TPE if sampler == "tpe" else {})
 
+    def settings(self) -> dict[str, Any]:
+        return {"sampler": self.sampler, **{key: repr(value) for key, value in self.sampler_options.items()}}
+
     @property
     def name(self) -> str:
         return f"OptunaSearch({self.sampler})"

@@ -37,6 +37,9 @@ class TPESearch(SearchStrategy):
         self.n_ei_candidates = n_ei_candidates
         self.gamma = gamma
 
+    def settings(self) -> dict[str, Any]:
+        return {"n_startup_trials": self.n_startup_trials, "n_ei_candidates": self.n_ei_candidates, "gamma": self.gamma}
+
     def _on_bind(self, space: Space) -> None:
         self._domain = base.Domain(lambda _: 0.0, hyperopt_space(space))
         self._labels = list(space.distributions)
