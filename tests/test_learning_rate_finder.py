@@ -73,7 +73,15 @@ def test_the_suggestion_is_where_the_loss_falls_fastest() -> None:
     assert 1e-3 <= suggestion <= 10**-1.5
 
 
-def test_find_lr_command_writes_the_plot(flair_cache, tmp_path: Path) -> None:
+def test_find_lr_command_writes_the_plot(flair_cache, tmp_path: Path, monkeypatch) -> None:
+    """Without opening a window: flair's plotter calls plt.show(block=True), which waits for a window to close
+    where a display and an interactive backend are found."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    shown_with: list[str] = []
+    monkeypatch.setattr(plt, "show", lambda **kwargs: shown_with.append(matplotlib.get_backend().lower()))
+    matplotlib.use("svg")  # another backend than the one the command must choose (a desktop's would open windows)
     outcome = CliRunner().invoke(
         main,
         [
@@ -91,6 +99,7 @@ def test_find_lr_command_writes_the_plot(flair_cache, tmp_path: Path) -> None:
     )
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "learning_rate.png").is_file() and "suggested learning rate:" in outcome.output
+    assert shown_with == ["agg"]
 
 
 @pytest.mark.parametrize(

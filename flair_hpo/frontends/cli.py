@@ -177,6 +177,9 @@ def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **o
 def find_lr(corpus: str, output: str, **options: Any) -> None:
     """Run the learning-rate finder on a default model for CORPUS (a GloVe RNN, or a fine-tuned transformer
     with --fine-tune); writes learning_rate.tsv and .png."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # flair's plotter shows the figure, blocking, where a window could open: write it only
     from flair_hpo.frontends.find_lr import find_learning_rate_for
 
     tsv, suggestion = _run(lambda: find_learning_rate_for(corpus, Path(output), **options))
