@@ -194,10 +194,11 @@ def _search_on(address: str, base_path, flair_cache, epochs: int) -> subprocess.
 
 def _nodes(address: str) -> list[dict]:
     listed = subprocess.run(
-        [sys.executable, "-c", f"import json, ray; ray.init(address={address!r}); print(json.dumps(ray.nodes()))"],
+        [sys.executable, "-c", f"import json, ray; ray.init(address={address!r}); print('nodes:', json.dumps(ray.nodes()))"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "RAY_AUTH_MODE": "disabled"},
     )  # fmt: skip
-    return json.loads(listed.stdout.strip().splitlines()[-1])
+    (nodes,) = [line for line in listed.stdout.splitlines() if line.startswith("nodes: ")]  # Ray prints warnings too
+    return json.loads(nodes.removeprefix("nodes: "))
 
 
 def test_trials_run_on_both_nodes_of_a_two_node_cluster(flair_cache, tmp_path, two_nodes) -> None:
