@@ -297,7 +297,7 @@ def test_an_interrupted_search_resumes_exactly_where_it_stopped(trec, glove, tmp
     assert [t.score for t in resumed.trials] == pytest.approx([t.score for t in uninterrupted.trials])
     assert resumed.best.number == uninterrupted.best.number
 
-    with pytest.raises(JournalMismatchError, match="space differ"):
+    with pytest.raises(JournalMismatchError, match="whose space, strategy_settings differ.* n_startup_trials is 2"):
         Orchestrator(trec, tmp_path / "b", switching_space(glove), search_strategies.TPESearch(seed=9)).optimize()
     with pytest.raises(JournalMismatchError, match="seed 9, not 10"):
         Orchestrator(
