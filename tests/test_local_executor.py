@@ -266,6 +266,28 @@ def test_a_worker_killed_while_it_waits_for_an_early_stopping_answer_is_found_de
         search_side.recv()
 
 
+def test_a_worker_lost_after_its_trial_ended_early_is_not_retried(monkeypatch) -> None:
+    """Its first run failed and was reported; the worker died before saying it was done: the trial keeps that
+    run, and its second run is neither retried nor recorded as failed."""
+    from multiprocessing import Pipe
+
+    from flair_hpo.executors.local_processes import Worker
+    from flair_hpo.storage import State
+
+    executor = LocalExecutor(1, trial_retries=2)
+    dispatched: list[TrialJob] = []
+    monkeypatch.setattr(executor, "_replace", lambda worker: Worker(worker.process, Pipe()[0]))
+    monkeypatch.setattr(executor, "_dispatch", lambda worker, job, rule: dispatched.append(job))
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    job = TrialJob(4, {}, [(0, Path("run-1"), 0), (1, Path("run-2"), 1)])
+    failed = RunRecord(0, State.FAILED, error="ValueError: the optimizer refused the learning rate")
+    worker = Worker(process, Pipe()[0], job=job, reported=[failed])
+    assert executor._worker_died(worker, job) == [(4, [failed])] and dispatched == []
+    worker = Worker(process, Pipe()[0], job=job, reported=[RunRecord(0, State.COMPLETED)])
+    assert executor._worker_died(worker, job) == [] and [j.runs for j in dispatched] == [[job.runs[1]]]  # retried
+
+
 def test_values_workers_can_import_pass_and_others_are_named(glove) -> None:
     import functools
     import threading
