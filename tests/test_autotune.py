@@ -330,6 +330,7 @@ def test_a_glue_tsv_folder_is_a_classification_corpus(tmp_path: Path) -> None:
     assert "test.tsv has no label column, so it is not used as test data" in printed
     assert "sentences: train 300, dev 80, test none" in printed and "2 labels (one label each): " in printed
     assert type(result.model).__name__ == "TextClassifier" and result.test_score is None
+    assert [trial.test_score for trial in result.search.trials] == [None]  # not flair's 0 for a missing test set
 
 
 def test_fasttext_lines_with_a_bom_and_labels_at_the_end(tmp_path: Path) -> None:
@@ -361,6 +362,53 @@ def test_a_training_file_names_one_corpus_of_a_folder_of_several(tmp_path: Path)
     loaded = load_corpus(str(folder / "ned.train"))
     assert "train ned.train, dev ned.testa, test ned.testb" in loaded.source
     assert {s.get_labels("ner")[0].value for s in loaded.corpus.get_all_sentences()} == {"LOC"}
+
+
+def test_dev_and_test_files_are_the_training_files_own_and_named_as_splits(tmp_path: Path) -> None:
+    """Not another corpus's dev file (ned.testa beside esp.train), not a file that only contains 'test' in its
+    name; a dev file of another name stem is taken where no corpus of its own claims it (WNUT-17's files)."""
+    from flair_hpo.frontends.corpora import split_files
+
+    def names(files: list[str], train=None) -> dict[str, str]:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        for name in files:
+            (folder / name).write_text("a O\n", encoding="utf-8")
+        return {split: path.name for split, path in split_files(folder, train and folder / train).items()}
+
+    languages = ["esp.train", "esp.testb", "ned.train", "ned.testa", "ned.testb"]
+    assert names(languages, "esp.train") == {"train": "esp.train", "test": "esp.testb"}  # no dev: split off
+    predictions = ["latest_predictions.txt", "train.txt", "dev.txt", "test.txt"]
+    assert names(predictions) == {"train": "train.txt", "dev": "dev.txt", "test": "test.txt"}
+    wnut = ["wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated"]
+    assert names(wnut) == {"train": "wnut17train.conll", "dev": "emerging.dev.conll", "test": "emerging.test.annotated"}
+
+
+def test_csv_and_tsv_rows_are_checked_in_the_training_file_and_positions_do_not_make_a_header(tmp_path: Path) -> None:
+    from flair_hpo.errors import ConfigurationError
+    from flair_hpo.frontends.corpora import load_corpus
+
+    folder = tmp_path / "no-header"
+    folder.mkdir()
+    (folder / "train.tsv").write_text("a fine film\t1\nthe worst one\t0\nquite good\t1\n", encoding="utf-8")
+    (folder / "dev.tsv").write_text("not good\t0\nvery good\t1\n", encoding="utf-8")
+    loaded = load_corpus(str(folder), text_column=["0"], label_column="1")
+    assert "text column 0, label column 1" in loaded.source and "dev dev.tsv" in loaded.source  # no header guessed
+    assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 2
+    for name, train, message in [
+        ("semicolons", "label;text\nHUM;who is it\nLOC;where is it\n", r"train.csv:1: 1 fields"),
+        ("short-row", "label,text\nHUM,who is it\nLOC\n", r"train.csv:3: 1 fields"),
+        ("empty-text", "label,text\nHUM,who is it\nLOC, \n", r"train.csv:3: the text column 'text' is empty"),
+    ]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "train.csv").write_text(train, encoding="utf-8")
+        with pytest.raises(ConfigurationError, match=message):
+            load_corpus(
+                str(folder),
+                text_column=["1"] if name == "semicolons" else None,
+                label_column="0" if name == "semicolons" else None,
+            )
 
 
 def test_the_command_keeps_flair_training_log_and_an_earlier_final_model(wnut_folder: Path, tmp_path: Path) -> None:

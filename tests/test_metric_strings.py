@@ -134,3 +134,10 @@ def test_unknown_labels_are_named_with_suggestions() -> None:
         check_metric_labels(CustomMetric("f1", label="HUMM"), ["HUM", "LOC"])
     with pytest.raises(ConfigurationError, match="--predictions must be a positive whole number, but got 0"):
         parse_metric("f1", TEXT_CLASSIFICATION, predictions=0)
+
+
+def test_the_corpus_summary_names_the_metric_the_search_selects_by() -> None:
+    from flair_hpo.objective.metric_strings import describe_metric
+
+    assert describe_metric(parse_metric("accuracy", TEXT_CLASSIFICATION), False) == "accuracy"  # not micro-F1
+    assert describe_metric(parse_metric("macro-f1", TEXT_CLASSIFICATION), False) == "macro-F1"

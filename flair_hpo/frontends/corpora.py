@@ -79,13 +79,25 @@ def split_files(folder: Path, train: Optional[Path] = None) -> dict[str, Path]:
         raise ConfigurationError(f"{str(train)!r} is not a training file: its name must contain 'train'.")
     prefix = train.name[: train.name.index("train")]
     found = {"train": train}
-    ordered = sorted(files, key=lambda path: not path.name.startswith(prefix))  # the training file's kin first
     for split, markers in _SPLIT_MARKERS.items():
-        for path in ordered:
+        matches = []
+        for path in files:
             rest = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
-            if split not in found and path not in found.values() and any(marker in rest for marker in markers):
-                found[split] = path
+            marker = next((marker for marker in markers if marker in rest), None)
+            if path in found.values() or marker is None or _of_another_corpus(path, marker, train, files):
+                continue
+            # the training file's kin first, then names that start with the split's name (test.txt before
+            # latest_predictions.txt)
+            matches.append((not path.name.startswith(prefix), not rest.startswith(marker), path.name, path))
+        if matches and split not in found:
+            found[split] = min(matches)[-1]
     return found
+
+
+def _of_another_corpus(path: Path, marker: str, train: Path, files: list[Path]) -> bool:
+    """Whether ``path`` is a split of another corpus of the folder: ``ned.testa`` beside ``ned.train``."""
+    other = path.name[: path.name.index(marker)]
+    return any(file != train and file.name.startswith(other + "train") for file in files)
 
 
 def _checked_format(
@@ -102,6 +114,8 @@ def _checked_format(
             notes.append(f"{files.pop(split).name} has no label column, so it is not used as {split} data")
         else:
             corpus_format = corpus_format.check(files[split], lines[split])
+    if isinstance(corpus_format, DelimitedFormat):  # fastText and column files are checked as they are detected
+        corpus_format.check(files["train"], lines["train"])
     detected = SEQUENCE_TAGGING if isinstance(corpus_format, ColumnFormat) else TEXT_CLASSIFICATION
     if task is not None and task is not detected:
         raise ConfigurationError(

@@ -140,6 +140,11 @@ class DelimitedFormat:
                     f"{path}:{number}: {len(row)} fields, and the label column {self._names((self.label_column,))} "
                     f"must hold a label (the training file's rows have {needed} fields at least)."
                 )
+            if row and not any(row[column].strip() for column in self.text_columns):
+                raise ConfigurationError(
+                    f"{path}:{number}: the text column {self._names(self.text_columns)} is empty; a sentence needs "
+                    "text (remove the row)."
+                )
         return self
 
 
@@ -173,7 +178,10 @@ def _delimited(
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     probe = DelimitedFormat(delimiter, None, (0,), 0)
     first = probe.rows(lines[:1])[0] if lines else []
-    known = set(TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) | {str(c) for c in [*(text_column or []), label_column]}
+    given = [*(text_column or []), label_column]
+    known = set(TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) | {
+        str(c) for c in given if c is not None and not str(c).isdigit()
+    }
     header = tuple(first) if any(cell.strip().lower() in known or cell in known for cell in first) else None
     if text_column is None:
         texts: tuple[int, ...] = (_named_column(path, first, header, "text", TEXT_COLUMN_NAMES),)

@@ -185,7 +185,7 @@ def describe_metric(metric: Metric, multi_label: bool) -> str:
             f"{metric.value}: F1 of each sentence's top {metric.top_k} predicted labels "
             f"(as fastText's autotune with -autotune-predictions {metric.top_k})"
         )
-    name = metric.value if isinstance(metric, CustomMetric) else metric.test_label
+    name = metric.value
     if multi_label and metric in (EvaluationMetric.MICRO_F1_SCORE, EvaluationMetric.MACRO_F1_SCORE):
         return (
             f"{name}: a label is predicted where flair's probability for it passes 0.5 "

@@ -136,7 +136,9 @@ class TrialRunner:
                 train_with_dev=train_with_dev,
                 save_final_model=self.save_models,
             )
-        if isinstance(self.settings.metric, CustomMetric) and self.corpus.test is not None:
+        if not sentences(self.corpus.test):
+            values["test_score"] = None  # flair reports 0 without test data
+        elif isinstance(self.settings.metric, CustomMetric):
             values["test_score"] = self.settings.metric.score(model, sentences(self.corpus.test), self.settings.label)
         return values
 
