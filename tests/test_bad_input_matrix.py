@@ -70,6 +70,12 @@ class Case:
         return folder
 
 
+def _size_limited(case: Case, limit: int) -> TextClassifierSearchSpace:
+    space = case.space()
+    space.max_model_bytes = limit
+    return space
+
+
 def _multi_label_folder(case: Case) -> Path:
     lines = "__label__a __label__b x y\n__label__c z\n__label__a __label__c y z\n"
     return case.folder("multi", {"train.txt": lines * 4, "dev.txt": lines})
@@ -151,6 +157,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("resume-other-space", lambda c: (c.finished_search(), c.search(space=c.space(learning_rates=[0.3]))), JournalMismatchError, r"space differ"),
     ("resume-other-task", lambda c: (c.finished_search(), c.search(space=_tagger(c), corpus=c.trec)), ConfigurationError, r"task|tag"),
     ("resume-other-early-stopping", lambda c: (c.finished_search(), c.search(early_stopping=MedianStopping())), JournalMismatchError, r"early_stopping differ"),
+    ("resume-other-model-size", lambda c: (c.finished_search(), c.search(space=_size_limited(c, 10**9))), JournalMismatchError, r"max_model_bytes differs from this one: max_model_bytes is None in the journal, 1000000000 now"),
     ("resume-other-strategy-settings", lambda c: (c.finished_search(), c.search(strategy=GridSearch(shuffle=True, seed=0))), JournalMismatchError, r"strategy_settings differs from this one: strategy_settings: shuffle is False in the journal, True now"),
     ("local-executor-class-of-the-script", lambda c: c.search(space=_with_optimizer(c, "__main__"), executor=LocalExecutor(1)), ConfigurationError, r"<class '__main__.ScriptSGD'> cannot be sent to LocalExecutor's worker processes: it is defined in the script that runs the search"),
     ("local-executor-class-inside-a-function", lambda c: c.search(space=_with_optimizer(c, None), executor=LocalExecutor(1)), ConfigurationError, r"cannot be sent to LocalExecutor's worker processes: it is defined inside a function \(_with_optimizer.<locals>.ScriptSGD\)"),

@@ -302,3 +302,29 @@ def test_a_ctrl_c_swallowed_in_a_garbage_collector_callback_is_raised_on_leaving
     assert swallowed and reference() is None
     assert raised is KeyboardInterrupt or caught.value.code == 130
     assert signal.getsignal(signal.SIGINT) is handler
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the lost one, printed
+def test_a_ctrl_c_lost_in_a_garbage_collector_callback_stops_training_after_the_next_batch() -> None:
+    """Python only prints what a weak reference's callback raises: the Ctrl-C is noted there, and the plugin
+    raises it after the batch, where flair's trainer takes it as any Ctrl-C."""
+    import weakref
+
+    from flair_hpo.training.plugins import LostCtrlCPlugin
+
+    class Model:
+        pass
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), ctrl_c_noted() as ctrl_c:
+            plugin = LostCtrlCPlugin(ctrl_c)
+            plugin.check_ctrl_c()  # nothing pressed yet
+            dropped = Model()
+            weakref.finalize(dropped, lambda: (os.kill(os.getpid(), signal.SIGINT), time.sleep(0.2)))
+            del dropped  # the callback runs now; its KeyboardInterrupt is printed, not raised here
+            assert ctrl_c.pressed
+            with pytest.raises(KeyboardInterrupt):
+                plugin.check_ctrl_c()
+    finally:
+        signal.signal(signal.SIGINT, previous)

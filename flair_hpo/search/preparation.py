@@ -101,5 +101,6 @@ def fingerprint(
         "objective_spec": settings.objective.to_json(),
         "max_epochs": settings.max_epochs,
         "training_runs": settings.training_runs,
+        "max_model_bytes": settings.max_model_bytes,  # trials journalled under another limit may not fit this one
         "early_stopping": early_stopping.describe() if early_stopping else None,
     }

@@ -10,6 +10,7 @@ from flair.trainers.plugins import TrainerPlugin
 
 from flair_hpo.early_stopping import EarlyStopping
 from flair_hpo.objective import EvaluationMetric, Objective
+from flair_hpo.training.ctrl_c import CtrlC
 
 CUDA_CONTEXT_BYTES = 512 * 2**20  # a process's CUDA context, which torch's memory statistics do not count
 
@@ -93,6 +94,19 @@ class DeadlinePlugin(TrainerPlugin):
     def check_deadline(self, **kw: Any) -> None:
         if time.monotonic() > self.deadline:
             raise DeadlineReached("the time budget ran out")
+
+
+class LostCtrlCPlugin(TrainerPlugin):
+    """Raises, after the next batch, a Ctrl-C that was noted but lost: raised inside a garbage-collector
+    callback, which Python only prints. flair's trainer then takes it as it takes any Ctrl-C."""
+
+    def __init__(self, ctrl_c: CtrlC) -> None:
+        super().__init__()
+        self.ctrl_c = ctrl_c
+
+    @TrainerPlugin.hook("after_training_batch")
+    def check_ctrl_c(self, **kw: Any) -> None:
+        self.ctrl_c.check()
 
 
 class EpochProgress(TrainerPlugin):

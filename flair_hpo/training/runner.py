@@ -29,6 +29,7 @@ from flair_hpo.training.plugins import (
     DeadlinePlugin,
     DeadlineReached,
     EarlyStoppingPlugin,
+    LostCtrlCPlugin,
     ScoreRecorder,
     StoppedEarly,
 )
@@ -166,10 +167,12 @@ class TrialRunner:
         record = RunRecord(run=run, state=State.RUNNING)
         started = time.monotonic()
         model: Optional[Model] = None
-        with ctrl_c_noted():  # raises Ctrl-C's interrupt after cleaning up, though flair ends training quietly
+        with (
+            ctrl_c_noted() as ctrl_c
+        ):  # raises Ctrl-C's interrupt after cleaning up, though flair ends training quietly
             try:
                 model = self.fresh_model(config, seed)
-                values = self.fit(model, config, folder, observers)
+                values = self.fit(model, config, folder, [*observers, LostCtrlCPlugin(ctrl_c)])
                 record.state, record.test_score = State.COMPLETED, values.get("test_score")
             except DeadlineReached:
                 record.state = State.STOPPED
