@@ -116,3 +116,17 @@ def test_find_lr_refuses_a_bad_ramp_before_it_reads_the_corpus(options: list[str
     result = CliRunner().invoke(main, ["find-lr", str(tmp_path / "no-such-corpus"), "--output", str(output), *options])
     assert result.exit_code == 2 and re.search(message, result.output), result.output
     assert not output.exists()
+
+
+def test_find_lr_reads_a_headerless_tsv_by_its_column_options(tmp_path: Path) -> None:
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    rows = ["a fine film\t1", "the worst one\t0", "quite good\t1", "not good at all\t0"] * 10
+    (folder / "train.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "dev.tsv").write_text("\n".join(rows[:8]) + "\n", encoding="utf-8")
+    arguments = ["find-lr", str(folder), "--embeddings", str(GLOVE_10K), "--output", str(tmp_path / "lr")]
+    refused = CliRunner().invoke(main, arguments)
+    assert refused.exit_code == 2 and "say which column holds the text (--text-column" in refused.output
+    found = CliRunner().invoke(main, [*arguments, "--text-column", "0", "--label-column", "1", "--iterations", "8"])
+    assert found.exit_code == 0, found.output
+    assert "suggested learning rate:" in found.output

@@ -58,6 +58,18 @@ def _model_options(transformer_help: str, fine_tune_help: str) -> Callable[[Call
     return add
 
 
+def _column_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--text-column`` (a list, from comma-separated names or positions) and ``--label-column``."""
+    command = click.option("--label-column", help="CSV/TSV files: the label column, a name or a position from 0")(
+        command
+    )
+    return click.option(
+        "--text-column",
+        callback=lambda context, parameter, value: value.split(",") if value else None,
+        help="CSV/TSV files: the text column(s), names or positions from 0, comma-separated",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="show flair's own log and progress bars")
 def main(verbose: bool) -> None:
@@ -125,19 +137,17 @@ def main(verbose: bool) -> None:
     "--duration) and choose the best by its mean; 1 turns this off",
 )
 @click.option("--train-with-dev", is_flag=True, help="after the search, train the best configuration on train+dev")
-@click.option("--text-column", help="CSV/TSV files: the text column(s), names or positions from 0, comma-separated")
-@click.option("--label-column", help="CSV/TSV files: the label column, a name or a position from 0")
-def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **options: Any) -> None:
+@_column_options
+def tune(corpus: str, space_file: Optional[str], **options: Any) -> None:
     """Tune a model on CORPUS within a time budget. CORPUS: a flair dataset name (trec_6, wnut_17), a folder
     of train/dev/test files (fastText __label__ lines, token-and-tag columns, or .csv/.tsv with a header), or
     the training file of one corpus in a folder of several (data/conll_02/esp.train)."""
     from flair_hpo.frontends.autotune import AutotuneError, autotune
     from flair_hpo.training.ctrl_c import Terminated, sigterm_stops
 
-    columns = text_column.split(",") if text_column else None
     try:
         with sigterm_stops():
-            result = _run(lambda: autotune(corpus, search_space=space_file, text_column=columns, **options))
+            result = _run(lambda: autotune(corpus, search_space=space_file, **options))
     except AutotuneError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
@@ -174,6 +184,7 @@ def tune(corpus: str, space_file: Optional[str], text_column: Optional[str], **o
 @click.option("--end-learning-rate", type=float, help="[default: 10; 1e-2 with --fine-tune]")
 @click.option("--iterations", type=int, help="[default: 100; 60 with --fine-tune]")
 @click.option("--mini-batch-size", type=int, help="[default: 32; 16 with --fine-tune]")
+@_column_options
 def find_lr(corpus: str, output: str, **options: Any) -> None:
     """Run the learning-rate finder on a default model for CORPUS (a GloVe RNN, or a fine-tuned transformer
     with --fine-tune); writes learning_rate.tsv and .png."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from flair.visual.training_curves import Plotter
 
@@ -33,6 +34,8 @@ def find_learning_rate_for(
     end_learning_rate: Optional[float] = None,
     iterations: Optional[int] = None,
     mini_batch_size: Optional[int] = None,
+    text_column: Optional[Sequence[Union[str, int]]] = None,
+    label_column: Union[str, int, None] = None,
 ) -> tuple[Path, float]:
     """Write ``learning_rate.tsv`` and flair's ``learning_rate.png`` for a default model; returns the TSV and the
     suggestion. ``fine_tune``: the model fine-tunes ``transformer``, under AdamW, with the fine-tuning rule."""
@@ -51,7 +54,13 @@ def find_learning_rate_for(
     steps = steps if iterations is None else check_positive("iterations", iterations, integer=True)
     batch = 16 if fine_tune else 32
     batch = batch if mini_batch_size is None else check_positive("mini_batch_size", mini_batch_size, integer=True)
-    loaded = load_corpus(corpus, get_task(task) if task is not None else None, label_type)
+    loaded = load_corpus(
+        corpus,
+        get_task(task) if task is not None else None,
+        label_type,
+        text_column=text_column,
+        label_column=label_column,
+    )
     settings = StudySettings(task=loaded.task, label_type=resolve_label_type(loaded.corpus, loaded.label_type))
     labels = label_dictionary(loaded.corpus, settings.label, loaded.task.add_unknown_label)
     if fine_tune:
