@@ -31,7 +31,7 @@ from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import describe_corpus, load_corpus
 from flair_hpo.frontends.final_model import FINAL_MODEL_FOLDER, final_model, keep_previous, score_on_test
 from flair_hpo.frontends.space_files import load_space_file
-from flair_hpo.frontends.word_embeddings import check_transformer, load_word_embeddings
+from flair_hpo.frontends.word_embeddings import check_space_transformers, check_transformer, load_word_embeddings
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
@@ -261,6 +261,7 @@ def _search_space(
             )
         if fine_tune and ModelTrainer.RECIPE not in given.parameters_used:
             given.set_fixed(ModelTrainer.RECIPE, FINE_TUNING_RECIPE)
+        check_space_transformers(given)
         return given
     if fine_tune:
         if transformer is None:

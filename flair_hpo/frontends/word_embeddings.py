@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flair_hpo.errors import ConfigurationError
+from flair_hpo.space import Categorical
+
+if TYPE_CHECKING:
+    from flair_hpo.tasks import TaskSearchSpace
 
 log = logging.getLogger("flair_hpo")
 
@@ -60,3 +64,17 @@ def check_transformer(spec: str) -> None:
             "(offline, trials with it fail)",
             spec,
         )
+
+
+def check_space_transformers(space: TaskSearchSpace) -> None:
+    """:func:`check_transformer` for every transformer a search space names (one name or folder per option)."""
+    for parameter in space.task.transformer_fine_tune:
+        if parameter not in space.parameters_used:
+            continue
+        value = space.value_of(parameter)
+        for option in value.options if isinstance(value, Categorical) else [value]:
+            if not isinstance(option, str):
+                raise ConfigurationError(
+                    f"{parameter.key} takes one transformer per option (a name or a folder), but got {option!r}."
+                )
+            check_transformer(option)
