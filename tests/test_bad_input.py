@@ -92,6 +92,9 @@ def test_options_must_be_a_list_and_ranges_complete() -> None:
         ConfigurationError, match=r"optimizer must be a torch.optim class or one of .*'Adam'.*but got 'Adamm'"
     ):
         space.add_parameter(parameters.ModelTrainer.OPTIMIZER, options=["SGD", "Adamm"])
+    for untrainable in ("LBFGS", "SparseAdam"):  # flair's trainer steps without a closure, with dense gradients
+        with pytest.raises(ConfigurationError, match=rf"one of \[.*'SGD'.*\], but got '{untrainable}'"):
+            space.add_parameter(parameters.ModelTrainer.OPTIMIZER, options=["SGD", untrainable])
 
 
 def test_spaces_that_cannot_build_a_model_are_refused() -> None:

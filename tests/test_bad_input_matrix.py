@@ -105,6 +105,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("parameter-of-another-task", lambda c: TextClassifierSearchSpace().add_parameter(p.SequenceTagger.USE_CRF, options=[True]), ConfigurationError, r"SequenceTagger.USE_CRF does not fit a text_classification search"),
     ("space-empty", lambda c: c.search(space=TextClassifierSearchSpace(label_type="question_class")), ConfigurationError, r"the search space is empty"),
     ("space-file-setting", lambda c: autotune(c.trec, search_space=_space_file(c, "max_epochs: 3\nparameters:\n  ModelTrainer.LEARNING_RATE: [0.1]\n"), output=c.out), ConfigurationError, r"the file holds only 'parameters:', but also has \['max_epochs'\]; settings of the search are given on the command line \(--max-epochs"),
+    ("space-file-unindented-parameter", lambda c: autotune(c.trec, search_space=_space_file(c, "parameters:\nModelTrainer.LEARNING_RATE: [0.1]\n"), output=c.out), ConfigurationError, r"\['ModelTrainer.LEARNING_RATE'\] stand beside 'parameters:', not under it: indent each parameter name under 'parameters:'"),
     ("space-file-typo", lambda c: autotune(c.trec, search_space=_space_file(c), output=c.out), ConfigurationError, r"ModelTrainer.LEARNING_RAT.*ModelTrainer.LEARNING_RATE"),
     ("budget-runs-zero", lambda c: c.space(budgets={"RUNS": 0}), ConfigurationError, r"RUNS budget must be a positive whole number, but got 0"),
     ("budget-time-negative", lambda c: c.space(budgets={"TIME_IN_MIN": -5}), ConfigurationError, r"TIME_IN_MIN budget must be a positive number, but got -5"),

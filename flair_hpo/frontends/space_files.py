@@ -74,6 +74,12 @@ def load_space_file(path: Path, task: ModelTask) -> TaskSearchSpace:
         raise ConfigurationError(f"cannot read search-space file {str(path)!r}: {error}") from None
     others = sorted(str(key) for key in document) if isinstance(document, dict) else []
     others = [key for key in others if key != "parameters"]
+    misplaced = [key for key in others if "." in key]  # parameter names, not indented under 'parameters:'
+    if misplaced and "parameters" in document:
+        raise ConfigurationError(
+            f"{path}: {misplaced} stand beside 'parameters:', not under it: indent each parameter name under "
+            "'parameters:'."
+        )
     if others and "parameters" in document:
         raise ConfigurationError(
             f"{path}: the file holds only 'parameters:', but also has {others}; settings of the search are given "

@@ -32,17 +32,23 @@ _CHOICES = {"optimizer", "recipe", "scheduler"}
 _TRAIN_ARGUMENTS = {p.value for p in ModelTrainer} - _CHOICES - set(_OPTIMIZER_ARGUMENTS) - _SCHEDULE_ARGUMENTS
 
 
+UNTRAINABLE_OPTIMIZERS = {"Optimizer", "LBFGS", "SparseAdam"}  # the base class; a closure; sparse gradients only
+
+
 def resolve_optimizer(value: Any) -> type[torch.optim.Optimizer]:
-    """An optimizer class from a class or its name in ``torch.optim`` (``"SGD"``, ``"AdamW"``, ...)."""
+    """An optimizer class from a class or its name in ``torch.optim`` (``"SGD"``, ``"AdamW"``, ...); not one
+    that flair's trainer cannot step (LBFGS needs a closure, SparseAdam sparse gradients)."""
     if isinstance(value, type) and issubclass(value, torch.optim.Optimizer):
-        return value
-    candidate = getattr(torch.optim, value, None) if isinstance(value, str) else None
-    if isinstance(candidate, type) and issubclass(candidate, torch.optim.Optimizer):
+        candidate: Any = value
+    else:
+        candidate = getattr(torch.optim, value, None) if isinstance(value, str) else None
+    trainable = isinstance(candidate, type) and issubclass(candidate, torch.optim.Optimizer)
+    if trainable and candidate.__name__ not in UNTRAINABLE_OPTIMIZERS:
         return candidate
     valid = sorted(
         n
         for n, c in vars(torch.optim).items()
-        if isinstance(c, type) and issubclass(c, torch.optim.Optimizer) and n != "Optimizer"
+        if isinstance(c, type) and issubclass(c, torch.optim.Optimizer) and n not in UNTRAINABLE_OPTIMIZERS
     )
     raise ConfigurationError(f"optimizer must be a torch.optim class or one of {valid}, but got {value!r}.")
 
