@@ -40,7 +40,7 @@ from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, parse_duration
 from flair_hpo.storage import SearchResult, State, check_base_path
 from flair_hpo.strategies import STRATEGIES
-from flair_hpo.tasks import ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
+from flair_hpo.tasks import TEXT_CLASSIFICATION, ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
 from flair_hpo.training.corpus_checks import label_dictionary, resolve_label_type
 from flair_hpo.training.ctrl_c import ctrl_c_exits, second_ctrl_c_exits
@@ -143,12 +143,20 @@ def autotune(
         corpus, requested_task, label_type, source = loaded.corpus, loaded.task, loaded.label_type, loaded.source
     label_type = resolve_label_type(corpus, label_type)
     resolved_task = task_of_corpus(corpus, label_type, requested_task)
+    labels = label_dictionary(corpus, label_type).get_items()
+    if resolved_task is TEXT_CLASSIFICATION and len(labels) < 2:
+        raise ConfigurationError(
+            f"the training data has one label of type {label_type!r} ({', '.join(labels)}): a classifier needs two at "
+            "least to learn anything."
+        )
     given_metric = (
         parse_metric(metric if metric is not None else DEFAULT_METRIC, resolved_task, predictions)
         if metric is not None or predictions is not None
         else None
     )
     final_seeds = check_positive("final_seeds (1 turns the final selection off)", final_seeds, integer=True)
+    if max_trials is not None:
+        max_trials = check_positive("max_trials (--max-trials)", max_trials, integer=True)
     seconds = parse_duration(duration)
     size_limit = parse_model_size(model_size)
     search_strategy = STRATEGIES.get(strategy)(seed=seed)
@@ -163,7 +171,6 @@ def autotune(
     parsed_metric = given_metric or (
         space.metric if space.sets_own("metric") else parse_metric(DEFAULT_METRIC, resolved_task)
     )
-    labels = label_dictionary(corpus, label_type).get_items()
     check_metric_labels(parsed_metric, labels)
     space.label_type = label_type
     space.multi_label = resolved_task.is_multi_label(corpus, label_type)
