@@ -75,7 +75,7 @@ def trec_folder(tmp_path: Path) -> Path:
 def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: Path) -> None:
     progress = io.StringIO()
     result = autotune(
-        str(wnut_folder), duration="60s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
+        str(wnut_folder), duration="180s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
         train_with_dev=True, progress=progress,
     )  # fmt: skip
     printed = progress.getvalue()
@@ -86,7 +86,7 @@ def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: P
     assert type(result.model).__name__ == "SequenceTagger" and result.model.label_type == "ner"
     assert result.model_path.is_file() and result.test_label == "micro-F1"
     assert result.model.model_card["training_parameters"]["train_with_dev"] is True
-    best = result.search.best  # both trials trained again with 2 further seeds; chosen by the mean of 3 runs
+    best = result.search.best  # both trials trained again with 2 further seeds (time enough on a loaded machine too)
     assert best is not None and len(best.runs) == 3 and all(len(trial.runs) == 3 for trial in result.search.trials)
     assert "95% interval" in (tmp_path / "out" / "param_selection.txt").read_text()
 
