@@ -351,6 +351,17 @@ def test_fasttext_lines_with_a_bom_and_labels_at_the_end(tmp_path: Path) -> None
     assert loaded.corpus.test is None  # no test file: nothing is split off the training data
 
 
+def test_a_corpus_is_multi_label_where_dev_sentences_carry_several_labels(tmp_path: Path) -> None:
+    from flair_hpo.frontends.corpora import load_corpus
+
+    folder = tmp_path / "dev-multi"
+    folder.mkdir()
+    (folder / "train.txt").write_text("__label__eggs boil eggs\n__label__bread bake bread\n", encoding="utf-8")
+    (folder / "dev.txt").write_text("__label__eggs __label__bread egg bread\n", encoding="utf-8")
+    loaded = load_corpus(str(folder))
+    assert loaded.task.is_multi_label(loaded.corpus, loaded.label_type)
+
+
 def test_a_training_file_names_one_corpus_of_a_folder_of_several(tmp_path: Path) -> None:
     from flair_hpo.frontends.corpora import load_corpus
 

@@ -121,8 +121,9 @@ class TextClassification(ModelTask):
         return label.data_point is sentence
 
     def is_multi_label(self, corpus: Corpus, label_type: str) -> bool:
-        sentences: Any = corpus.train or []
-        return any(len(sentence.get_labels(label_type)) > 1 for sentence in sentences)
+        """Whether a sentence of any split carries several labels (dev data may where training data does not)."""
+        splits: list[Any] = [corpus.train, corpus.dev, corpus.test]
+        return any(len(sentence.get_labels(label_type)) > 1 for split in splits for sentence in split or [])
 
     def default_space(self, word_embeddings: Any, transformer: Optional[str] = None) -> TextClassifierSearchSpace:
         """An RNN or pooling over ``word_embeddings`` (or a frozen ``transformer``); learning rate, batch size,
