@@ -34,7 +34,7 @@ from flair_hpo.tasks import SEQUENCE_TAGGING, TEXT_CLASSIFICATION, ModelTask
 log = logging.getLogger("flair_hpo")
 
 DATASET_SPLIT_SEED = 0  # the seed of the splits flair samples for a dataset that lacks them
-_SPLIT_MARKERS = {"train": ("train",), "dev": ("dev", "valid", "testa"), "test": ("testb", "test")}
+_SPLIT_MARKERS = {"dev": ("dev", "valid", "testa"), "test": ("testb", "test")}
 _KNOWN_TASKS = {
     "TREC_6": TEXT_CLASSIFICATION,
     "TREC_50": TEXT_CLASSIFICATION,
@@ -79,17 +79,17 @@ def split_files(folder: Path, train: Optional[Path] = None) -> dict[str, Path]:
         raise ConfigurationError(f"{str(train)!r} is not a training file: its name must contain 'train'.")
     prefix = train.name[: train.name.index("train")]
     found = {"train": train}
-    for split, markers in _SPLIT_MARKERS.items():
+    for split in ("dev", "test"):
         matches = []
         for path in files:
             rest = path.name[len(prefix) :] if path.name.startswith(prefix) else path.name
-            marker = next((marker for marker in markers if marker in rest), None)
+            marker = next((marker for marker in _SPLIT_MARKERS[split] if marker in rest), None)
             if path in found.values() or marker is None or _of_another_corpus(path, marker, train, files):
                 continue
             # the training file's kin first, then names that start with the split's name (test.txt before
             # latest_predictions.txt)
             matches.append((not path.name.startswith(prefix), not rest.startswith(marker), path.name, path))
-        if matches and split not in found:
+        if matches:
             found[split] = min(matches)[-1]
     return found
 
