@@ -90,6 +90,7 @@ def _empty_corpus(case: Case) -> Any:
 ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("options-not-a-list", lambda c: c.space(learning_rates=0.1), ConfigurationError, r"options must be a list, but got float \(0.1\)"),
     ("options-empty", lambda c: c.space(learning_rates=[]), ConfigurationError, r"options must hold at least one value, but got an empty list"),
+    ("options-repeated", lambda c: c.space(learning_rates=[0.1, 0.2, 1e-1]), ConfigurationError, r"'learning_rate': options must differ, but 0.1 repeats 0.1 in \[0.1, 0.2, 0.1\]: give each once"),
     ("range-reversed", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, low=1.0, high=0.1), ConfigurationError, r"1.0.*0.1"),
     ("log-range-not-positive", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, low=0.0, high=1.0, log=True), ConfigurationError, r"0.0"),
     ("range-and-options", lambda c: TextClassifierSearchSpace().add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1], low=0.01, high=0.2), ConfigurationError, r"'learning_rate' got both options=\[0.1\] and a range \(low=0.01, high=0.2, log=False, step=None\): give one"),
@@ -107,6 +108,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("space-file-setting", lambda c: autotune(c.trec, search_space=_space_file(c, "max_epochs: 3\nparameters:\n  ModelTrainer.LEARNING_RATE: [0.1]\n"), output=c.out), ConfigurationError, r"the file holds only 'parameters:', but also has \['max_epochs'\]; settings of the search are given on the command line \(--max-epochs"),
     ("space-file-unindented-parameter", lambda c: autotune(c.trec, search_space=_space_file(c, "parameters:\nModelTrainer.LEARNING_RATE: [0.1]\n"), output=c.out), ConfigurationError, r"\['ModelTrainer.LEARNING_RATE'\] stand beside 'parameters:', not under it: indent each parameter name under 'parameters:'"),
     ("space-file-typo", lambda c: autotune(c.trec, search_space=_space_file(c), output=c.out), ConfigurationError, r"ModelTrainer.LEARNING_RAT.*ModelTrainer.LEARNING_RATE"),
+    ("space-file-key-repeated", lambda c: autotune(c.trec, search_space=_space_file(c, "parameters:\n  ModelTrainer.LEARNING_RATE: [0.1]\n  ModelTrainer.LEARNING_RATE: [0.2]\n"), output=c.out), ConfigurationError, r"'ModelTrainer.LEARNING_RATE' is written twice: give each key once"),
     ("max-trials-zero", lambda c: autotune(c.trec, max_trials=0, output=c.out), ConfigurationError, r"max_trials \(--max-trials\) must be a positive whole number, but got 0"),
     ("budget-runs-zero", lambda c: c.space(budgets={"RUNS": 0}), ConfigurationError, r"RUNS budget must be a positive whole number, but got 0"),
     ("budget-time-negative", lambda c: c.space(budgets={"TIME_IN_MIN": -5}), ConfigurationError, r"TIME_IN_MIN budget must be a positive number, but got -5"),

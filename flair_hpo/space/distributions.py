@@ -8,6 +8,7 @@ the model is built with.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,26 @@ def describe_value(value: Any) -> str:
     from flair_hpo.training.embedding_specs import describe_embeddings  # local: keeps torch out of this module's import
 
     return describe_embeddings(value)
+
+
+def _refuse_repeated_options(options: Sequence[Any]) -> None:
+    """Refuse a number, string or flag listed twice (``[16, 32, 32.0]``): it would be trained twice and drawn twice
+    as often."""
+    seen: dict[tuple[str, Any], Any] = {}
+    for option in options:
+        if isinstance(option, bool) or option is None:
+            key: tuple[str, Any] = ("flag", option)
+        elif isinstance(option, numbers.Real):
+            key = ("number", float(option))
+        elif isinstance(option, str):
+            key = ("text", option)
+        else:
+            continue  # embeddings and other objects are told apart by identity when trained
+        if key in seen:
+            raise ConfigurationError(
+                f"options must differ, but {option!r} repeats {seen[key]!r} in {list(options)!r}: give each once."
+            )
+        seen[key] = option
 
 
 class Distribution(ABC):
@@ -77,6 +98,7 @@ class Categorical(Distribution):
             )
         if len(options) == 0:
             raise ConfigurationError("options must hold at least one value, but got an empty list.")
+        _refuse_repeated_options(options)
         object.__setattr__(self, "options", tuple(options))
 
     def sample(self, rng: np.random.Generator) -> int:

@@ -63,6 +63,8 @@ def from_hyperopt(function: Callable[..., Any], name: str, **kwargs: Any) -> Dis
         return converter(**kwargs)
     except TypeError as error:
         raise ConfigurationError(f"bad arguments {kwargs!r} for {name!r} ({error}).") from None
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{name!r}: {error}") from None
 
 
 def to_hyperopt(key: str, distribution: Distribution) -> Any:

@@ -48,7 +48,10 @@ def distribution_of(
             from_hyperopt(function, parameter.key, **{k: v for k, v in arguments.items() if v is not None}),
         )
     elif options is not None:
-        distribution = Categorical(options)
+        try:
+            distribution = Categorical(options)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{parameter.key!r}: {error}") from None
     elif low is not None or high is not None:
         if low is None or high is None:
             raise ConfigurationError(
