@@ -484,3 +484,22 @@ def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_
         line.on_search_end(SearchResult([], None, None, settings.objective, tmp_path))
     second_call = terminal.getvalue().split("\n")[1]
     assert second_call.count("\r") > 2  # redrawn while it ran, not only at its end
+
+
+def test_the_progress_line_says_when_the_final_selection_changes_a_score(tmp_path) -> None:
+    """The best score can change without a new trial: each trial trained again gets its own line."""
+    import io
+
+    from flair_hpo.search.callbacks import SearchContext
+    from flair_hpo.search.progress import ProgressLine
+    from flair_hpo.storage import TrialRecord
+
+    stream = io.StringIO()
+    line = ProgressLine(stream)
+    line.on_search_start(SearchContext(tmp_path, space(RUNS=4).to_settings(), "RandomSearch", 0, resumed_trials=0))
+    first = TrialRecord(0, {}, {}, State.COMPLETED, score=0.9, runs=[RunRecord(0, State.COMPLETED)])
+    line.on_trial_end(first, first)
+    second = TrialRecord(1, {}, {}, State.COMPLETED, score=0.8, runs=[RunRecord(0, State.COMPLETED)] * 3)
+    line.on_trial_rescored(second, second)
+    assert stream.getvalue().splitlines()[-1].startswith("final selection: trial 1: 0.800000 over 3 runs | Progress:")
+    assert line.best_score == 0.8 and "Best score:  0.800000" in stream.getvalue().splitlines()[-1]

@@ -45,6 +45,17 @@ class ProgressLine(SearchCallback):
             state = f"{trial.score:.6f}" if trial.score is not None else trial.state.value
             print(f"trial {trial.number}: {state} | {self.line()}", file=self.stream, flush=True)
 
+    def on_trial_rescored(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
+        """A line for each trial the final selection trains again: the best score may change without a new trial."""
+        self.best_score = best.score if best is not None else None
+        score = f"{trial.score:.6f}" if trial.score is not None else "-"
+        start = "\r" if self.interactive else ""
+        print(
+            f"{start}final selection: trial {trial.number}: {score} over {len(trial.runs)} runs | {self.line()}",
+            file=self.stream,
+            flush=True,
+        )
+
     def on_search_end(self, result: SearchResult) -> None:
         self._stop.set()
         if self._thread is not None:
