@@ -5,9 +5,12 @@ The Optuna study is written one of two ways (``--objective``):
   which leaves a trainable document RNN's stored dev embeddings stale, so its dev scores come out low; and
   ``TPESampler(seed)`` with ``MedianPruner``.
 - ``correct``: as an expert flair user writes it. It uses storage mode ``'none'`` where the document
-  embeddings train (a stored embedding would go stale) and ``'cpu'`` for frozen MiniLM (``--space minilm``)
-  and the tagger's GloVe (each dev and training sentence is embedded once per trial, not every epoch), embeddings cleared between
-  trials, Optuna's default sampler (seeded) and the pruner given by ``--pruner``.
+  embeddings train (a stored embedding would go stale; embeddings are cleared between trials) and ``'cpu'``
+  for frozen MiniLM (``--space minilm``, one embeddings object for the study) and the tagger's GloVe, whose
+  stored embeddings are kept from trial to trial: each sentence is embedded once for the whole study. It
+  trains as flair-hpo does (``use_final_model_for_eval=True``: no best-model checkpoint at each better epoch,
+  no reload for the test), uses Optuna's default sampler (seeded) and the pruner given by ``--pruner``, and
+  does not ask the pruner after the last epoch (a trial pruned there would lose a finished training's score).
 
 Both tools search the same space with the same maximum of epochs per training, on the same corpus:
 - ``trec``: the TREC-6 slice of the tabular benchmark, searching the document embeddings
@@ -161,14 +164,18 @@ def run_optuna(
             if tuple(record.name) == ("dev", "score"):
                 self.scores.append(float(record.value))
                 self.trial.report(float(record.value), len(self.scores))
-                if self.trial.should_prune():
+                if (args.objective == "tutorial" or len(self.scores) < MAX_EPOCHS) and self.trial.should_prune():
                     raise optuna.TrialPruned()
 
     labels = corpus.make_label_dictionary(label_type, add_unk=dataset == "trec")
+    storage_mode = correct_storage_mode(dataset, args.space)
+    keep_stored = args.objective == "correct" and storage_mode == "cpu"  # frozen embeddings: embed once a study
+    minilm = TransformerDocumentEmbeddings(minilm_path(), fine_tune=False) if args.space == "minilm" else None
 
     def objective(trial: optuna.Trial) -> float:
-        for sentence in corpus.get_all_sentences():
-            sentence.clear_embeddings()
+        if not keep_stored:
+            for sentence in corpus.get_all_sentences():
+                sentence.clear_embeddings()
         if dataset == "trec":
             kinds = {"mixed": ["pool", "rnn", "minilm"], "rnn": ["rnn"], "minilm": ["minilm"]}[args.space]
             kind = trial.suggest_categorical("document_embeddings", kinds)
@@ -185,7 +192,7 @@ def run_optuna(
                     [glove], hidden_size=trial.suggest_categorical("hidden", [32, 64, 128, 256]), **extra
                 )
             else:
-                embeddings = TransformerDocumentEmbeddings(minilm_path(), fine_tune=False)
+                embeddings = minilm or TransformerDocumentEmbeddings(minilm_path(), fine_tune=False)
             optimizer = getattr(torch.optim, trial.suggest_categorical("optimizer", ["SGD", "AdamW"]))
             model: Any = TextClassifier(embeddings, label_type=label_type, label_dictionary=labels)
             learning_rate = trial.suggest_float("learning_rate", 1e-3, 1.0, log=True)
@@ -209,7 +216,7 @@ def run_optuna(
             optimizer=optimizer,
             plugins=[pruning],
             **(
-                {"embeddings_storage_mode": correct_storage_mode(dataset, args.space)}
+                {"embeddings_storage_mode": storage_mode, "use_final_model_for_eval": True}
                 if args.objective == "correct"
                 else {}
             ),
