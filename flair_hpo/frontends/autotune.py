@@ -87,7 +87,10 @@ def _no_best_message(search: Optional[SearchResult], seconds: float, interrupted
         reason, count = Counter(failed).most_common(1)[0]
         return f"no configuration could be trained ({len(failed)} failed); the most common reason ({count}x): {reason}"
     if interrupted:
-        return "stopped by Ctrl-C before the first trial finished an epoch: there is no model to save."
+        return (
+            "stopped by Ctrl-C before any trial finished (the trial it stopped is discarded, whatever it had "
+            "trained, and reruns on resume): there is no model to save; the same command resumes the search."
+        )
     return (
         f"the time budget ({seconds:g} s) ran out before the first trial finished one epoch, so there is no model: "
         "give --duration more time (one epoch of the first trial took longer than the whole budget)."

@@ -6,6 +6,7 @@ distributions here, and the TPE strategy gets its hyperopt space from here.
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, Callable
 
@@ -42,7 +43,16 @@ _CONVERTERS: dict[Callable[..., Any], Callable[..., Distribution]] = {
     hp.qlognormal: lambda mu, sigma, q: Normal(mu, sigma, log=True, step=q),
 }
 
-SUPPORTED = ", ".join(f"hp.{function.__name__.removeprefix('hp_')}" for function in _CONVERTERS)
+
+def _argument(argument: inspect.Parameter) -> str:
+    return argument.name if argument.default is argument.empty else f"{argument.name}={argument.default!r}"
+
+
+def _expression_name(function: Callable[..., Any]) -> str:
+    return f"hp.{function.__name__.removeprefix('hp_')}"
+
+
+SUPPORTED = ", ".join(_expression_name(function) for function in _CONVERTERS)
 
 
 def _exp(bound: Any) -> float:
@@ -61,8 +71,11 @@ def from_hyperopt(function: Callable[..., Any], name: str, **kwargs: Any) -> Dis
         )
     try:
         return converter(**kwargs)
-    except TypeError as error:
-        raise ConfigurationError(f"bad arguments {kwargs!r} for {name!r} ({error}).") from None
+    except TypeError:
+        raise ConfigurationError(
+            f"bad arguments {kwargs!r} for {name!r}: {_expression_name(function)} takes "
+            f"{', '.join(_argument(a) for a in inspect.signature(converter).parameters.values())}."
+        ) from None
     except ConfigurationError as error:
         raise ConfigurationError(f"{name!r}: {error}") from None
 
