@@ -449,7 +449,9 @@ def test_ctrl_c_before_any_epoch_says_there_is_no_model(wnut_folder: Path, tmp_p
         raise KeyboardInterrupt  # as Ctrl-C pressed while the first model is built
 
     monkeypatch.setattr(TrialRunner, "fresh_model", ctrl_c)
-    with pytest.raises(AutotuneError, match=r"stopped by Ctrl-C before any trial finished \(the trial it stopped is discarded"):
+    with pytest.raises(
+        AutotuneError, match=r"stopped by Ctrl-C before any trial finished \(the trial it stopped is discarded"
+    ):
         autotune(str(wnut_folder), duration="60s", max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out")
 
 
