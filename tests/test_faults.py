@@ -162,6 +162,25 @@ def test_the_journal_survives_a_crash_in_the_middle_of_a_write(tmp_path) -> None
     assert all(len(t.runs) == 1 and len(t.runs[0].dev_scores) == 50 for t in trials[:-1])  # the last may lack its run
 
 
+def test_a_journal_whose_writer_was_killed_while_creating_its_tables_reads_as_empty_and_is_completed(
+    tmp_path,
+) -> None:
+    """A search killed between creating the journal's file and its last table (the tables of older versions were
+    created one statement at a time) left nothing else: readers see an empty journal, the next writer completes it."""
+    path = tmp_path / JOURNAL_NAME
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE study (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    reader = Journal(path, read_only=True)
+    assert (reader.metadata(), reader.trials(), reader.events()) == ({}, [], [])
+    reader.close()
+    (tmp_path / "empty.sqlite").touch()  # killed right after the file was created
+    assert Journal(tmp_path / "empty.sqlite", read_only=True).trials() == []
+    journal = Journal(path)
+    journal.save_trial(TrialRecord(0, {"a": 1}, {"a": "1"}, State.COMPLETED, score=0.1))
+    journal.save_run(0, RunRecord(0, State.COMPLETED, [0.1], [0.2], score=0.1))
+    assert [run.score for run in Journal(path, read_only=True).trials()[0].runs] == [0.1]
+
+
 def test_a_journal_written_before_runs_recorded_their_node_is_read_and_extended(tmp_path) -> None:
     path = tmp_path / JOURNAL_NAME
     with sqlite3.connect(path) as connection:

@@ -60,29 +60,36 @@ class Journal:
             self._connection = self._open_read_only(path)
         else:
             self._connection = sqlite3.connect(path)
+            self._connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")  # a writer killed here leaves all or none
             with self._connection:
-                self._connection.executescript(_SCHEMA)
                 if "node" not in self._run_columns():  # a journal written before runs recorded their node
                     self._connection.execute("ALTER TABLE runs ADD COLUMN node TEXT")
                 self._log_implied_events()
 
     def _open_read_only(self, path: Path) -> sqlite3.Connection:
         """A connection that cannot write. A writer killed inside a transaction leaves a rollback journal that
-        only a writing connection can apply; then it is applied to a private copy, and the journal stays as it is."""
+        only a writing connection can apply; then it is applied to a private copy, and the journal stays as it is.
+        A table the file lacks reads as empty: a writer killed while creating them (before they were created in
+        one transaction) wrote nothing else, and a journal written before the event log has no events."""
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return connection
         except sqlite3.OperationalError as error:
             connection.close()
             if "readonly" not in str(error):
                 raise
-        self._private_copy = Path(tempfile.mkdtemp(prefix="flair-hpo-journal-"))
-        for suffix in ("", "-journal"):
-            source = path.with_name(path.name + suffix)
-            if source.exists():
-                shutil.copyfile(source, self._private_copy / source.name)
-        return sqlite3.connect(self._private_copy / path.name)
+            self._private_copy = Path(tempfile.mkdtemp(prefix="flair-hpo-journal-"))
+            for suffix in ("", "-journal"):
+                source = path.with_name(path.name + suffix)
+                if source.exists():
+                    shutil.copyfile(source, self._private_copy / source.name)
+            connection = sqlite3.connect(self._private_copy / path.name)
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for statement in _SCHEMA.split(";"):
+            name = statement.split("EXISTS", 1)[-1].split("(", 1)[0].strip()
+            if name and name not in tables:  # an empty one, in this connection's own temporary schema
+                connection.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+        return connection
 
     def _run_columns(self) -> list[str]:
         return [row[1] for row in self._connection.execute("PRAGMA table_info(runs)")]
