@@ -7,7 +7,7 @@ expert uses for frozen embeddings: each sentence embedded once per trial, stored
 the cache for the first time (its vectors computed once, then served), and with the cache already filled
 (every later trial of the search). The speed-ups compare the filled cache with both ways without it.
 
-    python benchmarks/embedding_cache.py --epochs 4
+    python benchmarks/embedding_cache.py --epochs 4 [--cases wnut minilm]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def timed_run(runner: Any, config: dict[str, Any], folder: Path) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--cases", nargs="+", choices=["wnut", "minilm"], default=["wnut", "minilm"])
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="flair-hpo-cache-bench-"))
     use_local_data("trec_6", "wnut_17", cache=work / "flair")
@@ -45,8 +46,8 @@ def main() -> None:
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.runner import TrialRunner
 
-    cases = [
-        (
+    cases = {
+        "wnut": (
             "GloVe BiLSTM-CRF, WNUT-17",
             WNUT_17(),
             StudySettings(SEQUENCE_TAGGING, label_type="ner", max_epochs=args.epochs),
@@ -57,7 +58,7 @@ def main() -> None:
                 "mini_batch_size": 32,
             },
         ),
-        (
+        "minilm": (
             "frozen MiniLM classifier, TREC-6",
             TREC_6(),
             StudySettings(TEXT_CLASSIFICATION, label_type="question_class", max_epochs=args.epochs),
@@ -69,14 +70,14 @@ def main() -> None:
                 "mini_batch_size": 32,
             },
         ),
-    ]
+    }
     print(f"{args.epochs} epochs per trial\n")
     print(
         "| trial | without cache, 'none' (s) | without cache, 'cpu' (s) | cache, first trial (s) | cache filled (s) "
         "| speed-up, filled, against 'none' | against 'cpu' | same dev scores |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for name, corpus, settings, config in cases:
+    for name, corpus, settings, config in (cases[case] for case in args.cases):
         cache = EmbeddingCache(work / name.split(",")[0].replace(" ", "-"))
         without, plain = timed_run(TrialRunner(corpus, settings, save_models=False), config, work / "a")
         stored_settings = dataclasses.replace(settings, embeddings_storage_mode="cpu")
