@@ -136,8 +136,20 @@ class Search:
 SPACE = Space({key: Categorical(list(range(len(OPTIONS[key])))) for key in KEYS})
 
 
+class RetryingStopped(OptunaSearch):
+    """An experiment, not flair-hpo's behaviour: OptunaSearch that may propose a configuration stopped early
+    again (and train it), where flair-hpo's strategies never propose a point twice."""
+
+    def forget(self, point: dict[str, Any]) -> None:
+        point_id = Space.point_id(point)
+        self._seen.discard(point_id)
+        self._told.pop(point_id, None)
+
+
 def flair_hpo_search(
-    make_strategy: Callable[[int], SearchStrategy], make_rule: Optional[Callable[[], EarlyStopping]]
+    make_strategy: Callable[[int], SearchStrategy],
+    make_rule: Optional[Callable[[], EarlyStopping]],
+    retry_stopped: bool = False,
 ) -> Callable[[Search, int], None]:
     def run(search: Search, repetition: int) -> None:
         strategy = make_strategy(repetition)
@@ -154,6 +166,8 @@ def flair_hpo_search(
             strategy.tell(number, score)
             if rule:
                 rule.finish(number, state == "completed")
+            if retry_stopped and state == "stopped" and isinstance(strategy, RetryingStopped):
+                strategy.forget(suggestion.point)
 
     return run
 
@@ -233,6 +247,9 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo TPE + median": flair_hpo_search(lambda seed: TPESearch(seed=seed), MedianStopping),
     "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
     "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
+    "flair-hpo multivariate TPE + ASHA, stopped configurations retried": flair_hpo_search(
+        lambda seed: RetryingStopped(seed=seed), SuccessiveHalving, retry_stopped=True
+    ),
     "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),
     "Optuna TPE": optuna_search("none"),
