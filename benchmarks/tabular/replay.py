@@ -147,9 +147,7 @@ class RetryingStopped(OptunaSearch):
 
 
 def flair_hpo_search(
-    make_strategy: Callable[[int], SearchStrategy],
-    make_rule: Optional[Callable[[], EarlyStopping]],
-    retry_stopped: bool = False,
+    make_strategy: Callable[[int], SearchStrategy], make_rule: Optional[Callable[[], EarlyStopping]]
 ) -> Callable[[Search, int], None]:
     def run(search: Search, repetition: int) -> None:
         strategy = make_strategy(repetition)
@@ -166,7 +164,7 @@ def flair_hpo_search(
             strategy.tell(number, score)
             if rule:
                 rule.finish(number, state == "completed")
-            if retry_stopped and state == "stopped" and isinstance(strategy, RetryingStopped):
+            if state == "stopped" and isinstance(strategy, RetryingStopped):
                 strategy.forget(suggestion.point)
 
     return run
@@ -248,7 +246,7 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
     "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
     "flair-hpo multivariate TPE + ASHA, stopped configurations retried": flair_hpo_search(
-        lambda seed: RetryingStopped(seed=seed), SuccessiveHalving, retry_stopped=True
+        lambda seed: RetryingStopped(seed=seed), SuccessiveHalving
     ),
     "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),

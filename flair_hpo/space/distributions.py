@@ -38,22 +38,16 @@ def describe_value(value: Any) -> str:
 
 def _refuse_repeated_options(options: Sequence[Any]) -> None:
     """Refuse a number, string or flag listed twice (``[16, 32, 32.0]``): it would be trained twice and drawn twice
-    as often."""
-    seen: dict[tuple[str, Any], Any] = {}
+    as often. Embeddings and other objects are told apart by identity when trained."""
+    seen: dict[tuple[bool, Any], Any] = {}
     for option in options:
-        if isinstance(option, bool) or option is None:
-            key: tuple[str, Any] = ("flag", option)
-        elif isinstance(option, numbers.Real):
-            key = ("number", float(option))
-        elif isinstance(option, str):
-            key = ("text", option)
-        else:
-            continue  # embeddings and other objects are told apart by identity when trained
-        if key in seen:
-            raise ConfigurationError(
-                f"options must differ, but {option!r} repeats {seen[key]!r} in {list(options)!r}: give each once."
-            )
-        seen[key] = option
+        if option is None or isinstance(option, (bool, numbers.Real, str)):
+            key = (isinstance(option, bool), option)  # True is not 1; 32 is 32.0
+            if key in seen:
+                raise ConfigurationError(
+                    f"options must differ, but {option!r} repeats {seen[key]!r} in {list(options)!r}: give each once."
+                )
+            seen[key] = option
 
 
 class Distribution(ABC):

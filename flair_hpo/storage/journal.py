@@ -21,22 +21,20 @@ from flair_hpo.storage.records import RunRecord, State, TrialRecord
 
 JOURNAL_NAME = "journal.sqlite"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS study (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS trials (
-    number INTEGER PRIMARY KEY, point TEXT NOT NULL, parameters TEXT NOT NULL, state TEXT NOT NULL,
-    score REAL, score_std REAL, objective REAL, test_score REAL, duration REAL, error TEXT
-);
-CREATE TABLE IF NOT EXISTS runs (
-    trial INTEGER NOT NULL REFERENCES trials(number), run INTEGER NOT NULL, state TEXT NOT NULL,
-    dev_scores TEXT NOT NULL, dev_losses TEXT NOT NULL, score REAL, test_score REAL, duration REAL, error TEXT,
-    node TEXT, PRIMARY KEY (trial, run)
-);
-CREATE TABLE IF NOT EXISTS events (
-    sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('ask', 'tell')), trial INTEGER NOT NULL,
-    point TEXT, pending TEXT, objective REAL
-);
-"""
+_TABLES = {  # each table's columns
+    "study": "key TEXT PRIMARY KEY, value TEXT NOT NULL",
+    "trials": """number INTEGER PRIMARY KEY, point TEXT NOT NULL, parameters TEXT NOT NULL, state TEXT NOT NULL,
+        score REAL, score_std REAL, objective REAL, test_score REAL, duration REAL, error TEXT""",
+    "runs": """trial INTEGER NOT NULL REFERENCES trials(number), run INTEGER NOT NULL, state TEXT NOT NULL,
+        dev_scores TEXT NOT NULL, dev_losses TEXT NOT NULL, score REAL, test_score REAL, duration REAL, error TEXT,
+        node TEXT, PRIMARY KEY (trial, run)""",
+    "events": """sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('ask', 'tell')),
+        trial INTEGER NOT NULL, point TEXT, pending TEXT, objective REAL""",
+}
+
+
+def _create_table(name: str, temporary: bool = False) -> str:
+    return f"CREATE {'TEMP ' if temporary else ''}TABLE IF NOT EXISTS {name} ({_TABLES[name]});"
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,8 @@ class Journal:
             self._connection = self._open_read_only(path)
         else:
             self._connection = sqlite3.connect(path)
-            self._connection.executescript(f"BEGIN; {_SCHEMA} COMMIT;")  # a writer killed here leaves all or none
+            tables = " ".join(_create_table(name) for name in _TABLES)
+            self._connection.executescript(f"BEGIN; {tables} COMMIT;")  # a writer killed here leaves all or none
             with self._connection:
                 if "node" not in self._run_columns():  # a journal written before runs recorded their node
                     self._connection.execute("ALTER TABLE runs ADD COLUMN node TEXT")
@@ -85,10 +84,8 @@ class Journal:
                     shutil.copyfile(source, self._private_copy / source.name)
             connection = sqlite3.connect(self._private_copy / path.name)
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for statement in _SCHEMA.split(";"):
-            name = statement.split("EXISTS", 1)[-1].split("(", 1)[0].strip()
-            if name and name not in tables:  # an empty one, in this connection's own temporary schema
-                connection.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+        for name in _TABLES.keys() - tables:  # an empty one, in this connection's own temporary schema
+            connection.execute(_create_table(name, temporary=True))
         return connection
 
     def _run_columns(self) -> list[str]:
