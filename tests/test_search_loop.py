@@ -285,19 +285,19 @@ def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_s
         search(tmp_path, space(RUNS=6), RandomSearch(seed=0), FakeExecutor(quadratic), callbacks=[StopAfter(2)])
     path = tmp_path / JOURNAL_NAME
     with contextlib.closing(sqlite3.connect(path)) as journal, journal:
-        assert journal.execute("SELECT value FROM study WHERE key = 'journal_format'").fetchone() == ("2",)
+        assert journal.execute("SELECT value FROM study WHERE key = 'journal_format'").fetchone() == ("3",)
         sequence, point = journal.execute("SELECT sequence, point FROM events WHERE kind = 'ask' LIMIT 1").fetchone()
         journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point.replace("0.", "0.9", 1), sequence))
     with pytest.raises(JournalMismatchError, match="resume with the same space, strategy and seed"):
         resume()
     with contextlib.closing(sqlite3.connect(path)) as journal, journal:
         journal.execute("DELETE FROM study WHERE key = 'journal_format'")  # as an earlier version wrote it
-    with pytest.raises(JournalMismatchError, match=r"earlier version of flair-hpo \(journal format 1, now 2\)"):
+    with pytest.raises(JournalMismatchError, match=r"earlier version of flair-hpo \(journal format 1, now 3\)"):
         resume()
     with contextlib.closing(sqlite3.connect(path)) as journal, journal:
         journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point, sequence))
     assert len(resume().trials) == 6  # its points are those proposed now: it resumes
-    assert Journal(path, read_only=True).metadata()["journal_format"] == 2
+    assert Journal(path, read_only=True).metadata()["journal_format"] == 3
 
 
 def test_a_trial_that_ends_leaves_the_weights_of_trials_still_training(tmp_path) -> None:
@@ -503,3 +503,31 @@ def test_the_progress_line_says_when_the_final_selection_changes_a_score(tmp_pat
     line.on_trial_rescored(second, second)
     assert stream.getvalue().splitlines()[-1].startswith("final selection: trial 1: 0.800000 over 3 runs | Progress:")
     assert line.best_score == 0.8 and "Best score:  0.800000" in stream.getvalue().splitlines()[-1]
+
+
+def test_a_configuration_stopped_early_is_trained_once_more_and_a_resume_replays_the_retry(tmp_path) -> None:
+    def curve(config: dict) -> list[float]:
+        return [quadratic(config) * epoch / 3 for epoch in (1, 2, 3)]
+
+    def run(base_path: Path, callbacks=()):
+        executor = FakeExecutor(curve, cost=batch_cost, max_concurrent_trials=2)
+        with contextlib.suppress(KeyboardInterrupt):
+            search(
+                base_path, space(continuous=False), RandomSearch(seed=4), executor,
+                early_stopping=SuccessiveHalving(), callbacks=callbacks,
+            )  # fmt: skip
+        return executor
+
+    run(tmp_path / "whole")
+    whole = trials_dataframe(tmp_path / "whole")
+    configurations = list(zip(whole.param_learning_rate, whole.param_mini_batch_size))
+    tries = pd.Series(configurations).value_counts()
+    assert len(tries) == 9 and tries.max() == 2 and (tries == 2).sum() == 6  # a configuration comes back once at most
+    for configuration in tries[tries == 2].index:
+        first, _ = whole[[c == configuration for c in configurations]].state
+        assert first == State.STOPPED_EARLY.value  # only a configuration stopped early is tried again
+    assert configurations[4] == configurations[7] and whole.state[4] == State.STOPPED_EARLY.value
+    run(tmp_path / "resumed", [StopAfter(4)])  # the 4th trial to end is trial 4; its retry is asked after the resume
+    run(tmp_path / "resumed")
+    columns = ["number", "state", "score", "param_learning_rate", "param_mini_batch_size"]
+    pd.testing.assert_frame_equal(whole[columns], trials_dataframe(tmp_path / "resumed")[columns])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -134,3 +135,12 @@ def test_invalid_strategy_arguments_are_named() -> None:
         EvolutionarySearch(mutation_rate=1.5)
     with pytest.raises(ConfigurationError, match="seed"):
         RandomSearch(seed=-1)
+
+
+def test_sampling_strategies_propose_a_point_stopped_early_once_more_and_grid_search_never(
+    strategy_name: str, strategy_factory: StrategyFactory
+) -> None:
+    space = finite_space()
+    points = run(strategy_factory(2), space, finite_objective, 100, stopped_early=True)
+    assert sorted(Counter(space.point_id(p) for p in points).values()) == [1 if strategy_name == "grid" else 2] * 16
+    assert len(run(strategy_factory(2), space, finite_objective, 100)) == 16  # trials that end are never repeated

@@ -136,14 +136,14 @@ class Search:
 SPACE = Space({key: Categorical(list(range(len(OPTIONS[key])))) for key in KEYS})
 
 
-class RetryingStopped(OptunaSearch):
-    """An experiment, not flair-hpo's behaviour: OptunaSearch that may propose a configuration stopped early
-    again (and train it), where flair-hpo's strategies never propose a point twice."""
+def multivariate_tpe(retries_after_early_stop: int) -> Callable[[int], SearchStrategy]:
+    """OptunaSearch that proposes a configuration stopped early again that many times at most (once by default)."""
 
-    def forget(self, point: dict[str, Any]) -> None:
-        point_id = Space.point_id(point)
-        self._seen.discard(point_id)
-        self._told.pop(point_id, None)
+    class Retrying(OptunaSearch):
+        pass
+
+    Retrying.retries_after_early_stop = retries_after_early_stop
+    return lambda seed: Retrying(seed=seed)
 
 
 def flair_hpo_search(
@@ -161,11 +161,9 @@ def flair_hpo_search(
                 config_id(SPACE.decode(suggestion.point)),
                 lambda epoch, dev, number=number: rule.report(number, 0, epoch, dev) if rule else False,
             )
-            strategy.tell(number, score)
+            strategy.tell(number, score, stopped_early=state == "stopped")
             if rule:
                 rule.finish(number, state == "completed")
-            if state == "stopped" and isinstance(strategy, RetryingStopped):
-                strategy.forget(suggestion.point)
 
     return run
 
@@ -245,8 +243,14 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo TPE + median": flair_hpo_search(lambda seed: TPESearch(seed=seed), MedianStopping),
     "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
     "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
-    "flair-hpo multivariate TPE + ASHA, stopped configurations retried": flair_hpo_search(
-        lambda seed: RetryingStopped(seed=seed), SuccessiveHalving
+    "flair-hpo multivariate TPE + ASHA, stopped configurations never retried": flair_hpo_search(
+        multivariate_tpe(0), SuccessiveHalving
+    ),
+    "flair-hpo multivariate TPE + ASHA, stopped configurations retried twice": flair_hpo_search(
+        multivariate_tpe(2), SuccessiveHalving
+    ),
+    "flair-hpo multivariate TPE + ASHA, stopped configurations retried without limit": flair_hpo_search(
+        multivariate_tpe(sys.maxsize), SuccessiveHalving
     ),
     "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),

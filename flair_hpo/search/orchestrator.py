@@ -170,7 +170,7 @@ class Orchestrator:
                     reason = "the time budget ran out"
                 else:
                     finished.append(trial)
-                    self.strategy.tell(trial.number, trial.objective)
+                    self.strategy.tell(trial.number, trial.objective, trial.state is State.STOPPED_EARLY)
                 journalled = self._journal.trials()
                 best = self._best_model.update(journalled, keep=self._weights_to_keep(journalled, running, waiting))
                 if trial.state is not State.STOPPED:

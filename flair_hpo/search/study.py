@@ -13,12 +13,16 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flair_hpo.errors import JournalMismatchError
-from flair_hpo.storage import JOURNAL_NAME, Journal, TrialRecord
+from flair_hpo.storage import JOURNAL_NAME, Journal, State, TrialRecord
 from flair_hpo.strategies import SearchStrategy
 
 FORMAT_KEY = "journal_format"
 CORPUS_KEY = "corpus"
-JOURNAL_FORMAT = 2  # 2: a stepped range means the multiples of its step inside it; whole-number parameters are ints
+JOURNAL_FORMAT = 3
+FORMAT_CHANGES = {  # format -> what the format before it did otherwise (why its points may not be proposed now)
+    2: "stepped ranges and whole-number parameters gave other points",
+    3: "strategies never proposed again a configuration an early-stopping rule had stopped",
+}
 
 
 def open_journal(base_path: Path, fingerprint: dict[str, Any], strategy: SearchStrategy) -> Journal:
@@ -110,7 +114,7 @@ def replay(
                 )
             pending.append(event.trial)
         else:
-            strategy.tell(event.trial, event.objective)
+            strategy.tell(event.trial, event.objective, trials[event.trial].state is State.STOPPED_EARLY)
             pending.remove(event.trial)
             told.append(trials[event.trial])
             if on_tell is not None:
@@ -122,9 +126,9 @@ def replay(
 def _how_to_resume(journal: Journal) -> str:
     written_by = journal.metadata().get(FORMAT_KEY, 1)
     if written_by != JOURNAL_FORMAT:
+        changes = "; ".join(FORMAT_CHANGES[version] for version in range(written_by + 1, JOURNAL_FORMAT + 1))
         return (
             f"the journal was written by an earlier version of flair-hpo (journal format {written_by}, now "
-            f"{JOURNAL_FORMAT}), whose stepped ranges and whole-number parameters gave other points: start this "
-            "search in a new base_path."
+            f"{JOURNAL_FORMAT}), in which {changes}: start this search in a new base_path."
         )
     return "resume with the same space, strategy and seed, or use a new base_path."

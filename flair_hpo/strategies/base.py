@@ -4,14 +4,19 @@ Strategies always *maximise* the objective the orchestrator computes (a dev scor
 loss). A failed trial is told as ``None``. Every random choice comes from one generator seeded with
 ``seed``, so a strategy replayed with the same answers proposes the same points again: this is how a
 search resumes exactly where it stopped.
+
+A point is proposed once, with one exception: a point whose trial an early-stopping rule stopped may be
+proposed again, ``retries_after_early_stop`` times at most (once by default), because a stop after an epoch or
+two is a noisy verdict (another seed's learning curve may pass the same rung). A finite space still ends.
 """
 
 from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import numpy as np
 
@@ -35,6 +40,8 @@ class Suggestion:
 
 class SearchStrategy(ABC):
     """Base of all strategies. Call :meth:`make_configurations` with a space before asking."""
+
+    retries_after_early_stop: ClassVar[int] = 1
 
     def __init__(self, seed: Optional[int] = None) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
@@ -68,6 +75,7 @@ class SearchStrategy(ABC):
         self.rng = np.random.default_rng(seed)
         self._next_id = 0
         self._seen: set[PointId] = set()
+        self._early_stops: Counter[PointId] = Counter()
         self._pending: dict[int, Point] = {}
         self._on_bind(self.space)
 
@@ -86,12 +94,18 @@ class SearchStrategy(ABC):
         self._next_id += 1
         return suggestion
 
-    def tell(self, trial_id: int, objective: Optional[float]) -> None:
-        """Report the objective (higher is better) of an asked trial; None when it failed."""
+    def tell(self, trial_id: int, objective: Optional[float], stopped_early: bool = False) -> None:
+        """Report the objective (higher is better) of an asked trial; None when it failed. ``stopped_early``:
+        an early-stopping rule stopped it, so its point may be proposed again (see the module's note)."""
         point = self._pending.pop(trial_id, None)
         if point is None:
             raise ValueError(f"trial {trial_id} was not asked for, or was already told.")
         self._observe(trial_id, point, objective)
+        if stopped_early:
+            point_id = Space.point_id(point)
+            self._early_stops[point_id] += 1
+            if self._early_stops[point_id] <= self.retries_after_early_stop:
+                self._seen.discard(point_id)
 
     @abstractmethod
     def _propose(self) -> Optional[Point]:

@@ -1,5 +1,6 @@
 """Generational evolutionary search: tournament selection, uniform crossover, per-gene mutation and
-elitism. A point is never evaluated twice; elites carry their scores into the next generation.
+elitism. A point is evaluated once (once more if it was stopped early); elites carry their scores into the
+next generation.
 
 Asked for more points than a generation has while some are still running (a parallel search), it does
 not wait for the slowest member: it breeds from the best ``population_size`` trials finished so far. A

@@ -1,4 +1,5 @@
-"""Grid search: every combination of a finite space, in a fixed (or seeded shuffled) order."""
+"""Grid search: every combination of a finite space, in a fixed (or seeded shuffled) order, each once (a
+configuration stopped early is not proposed again)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,8 @@ def _optuna() -> ModuleType:
 class OptunaSearch(SearchStrategy):
     """Points from an Optuna sampler: ``sampler`` names it (tpe, gp, cmaes, qmc); ``sampler_options`` go to
     its constructor. With "tpe" and no options, the sampler is Optuna's multivariate, grouped TPE with a
-    constant liar. A point the sampler proposes twice is told the first one's result and asked again."""
+    constant liar. A point the sampler proposes twice is told the first one's result and asked again, unless the
+    first was stopped early: that one is trained once more."""
 
     def __init__(self, sampler: str = "tpe", seed: Optional[int] = None, **sampler_options: Any) -> None:
         super().__init__(seed)

@@ -1,5 +1,5 @@
 """Random search: points drawn from the space's distributions, log scales and conditional branches as they are
-drawn; on a finite space it never proposes a point twice."""
+drawn; on a finite space it never proposes a point twice (but for one stopped early: see the strategies' base)."""
 
 from __future__ import annotations
 

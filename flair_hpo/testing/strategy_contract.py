@@ -20,6 +20,7 @@ that does not (as grid search) must refuse a continuous space with a ``Configura
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Callable, Optional
 
 import pytest
@@ -37,6 +38,7 @@ __all__ = [
     "test_failed_trials_do_not_stop_the_search",
     "test_replaying_the_answers_resumes_exactly",
     "test_telling_an_unknown_trial_is_an_error",
+    "test_a_finite_space_told_only_early_stops_still_ends",
 ]
 
 StrategyFactory = Callable[[int], SearchStrategy]
@@ -78,8 +80,11 @@ def finite_objective(space: Space, point: dict[str, Any]) -> Optional[float]:
     return v["lr"] + (v.get("hidden", 0) / 1000) + v.get("layers", 0) / 100
 
 
-def run(strategy: SearchStrategy, space: Space, objective: Objective, trials: int) -> list[dict[str, Any]]:
-    """Bind ``strategy`` to ``space`` and ask and tell up to ``trials`` times; the points asked, in order."""
+def run(
+    strategy: SearchStrategy, space: Space, objective: Objective, trials: int, stopped_early: bool = False
+) -> list[dict[str, Any]]:
+    """Bind ``strategy`` to ``space`` and ask and tell up to ``trials`` times; the points asked, in order.
+    With ``stopped_early``, every trial is told as one an early-stopping rule stopped."""
     strategy.make_configurations(space)
     points = []
     for _ in range(trials):
@@ -87,7 +92,7 @@ def run(strategy: SearchStrategy, space: Space, objective: Objective, trials: in
         if suggestion is None:
             break
         points.append(suggestion.point)
-        strategy.tell(suggestion.trial_id, objective(space, suggestion.point))
+        strategy.tell(suggestion.trial_id, objective(space, suggestion.point), stopped_early)
     return points
 
 
@@ -171,3 +176,12 @@ def test_telling_an_unknown_trial_is_an_error(strategy_factory: StrategyFactory)
     strategy.make_configurations(finite_space())
     with pytest.raises(ValueError, match="trial 5 was not asked"):
         strategy.tell(5, 1.0)
+
+
+def test_a_finite_space_told_only_early_stops_still_ends(strategy_factory: StrategyFactory) -> None:
+    """A point stopped early may come back, ``retries_after_early_stop`` times at most: the search still ends."""
+    space, strategy = finite_space(), strategy_factory(2)
+    points = run(strategy, space, finite_objective, 100, stopped_early=True)
+    proposals = Counter(space.point_id(p) for p in points)
+    assert len(proposals) == 16
+    assert max(proposals.values()) <= 1 + strategy.retries_after_early_stop
