@@ -19,7 +19,7 @@ from flair_hpo.analysis import trials_dataframe
 from flair_hpo.early_stopping import SuccessiveHalving
 from flair_hpo.search.callbacks import SearchCallback
 from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State
-from flair_hpo.strategies import EvolutionarySearch, GridSearch, RandomSearch, TPESearch
+from flair_hpo.strategies import EvolutionarySearch, GridSearch, OptunaSearch, RandomSearch, TPESearch
 from flair_hpo.tasks import TextClassifierSearchSpace
 from flair_hpo.testing.fake_executor import FakeExecutor, toy_corpus
 
@@ -295,6 +295,14 @@ def test_a_journal_an_earlier_version_wrote_resumes_where_its_points_agree_and_s
     with pytest.raises(JournalMismatchError, match=r"earlier version of flair-hpo \(journal format 1, now 3\)"):
         resume()
     with contextlib.closing(sqlite3.connect(path)) as journal, journal:
+        journal.execute("INSERT INTO study VALUES ('journal_format', '4')")  # as a later version would write it
+    with pytest.raises(
+        JournalMismatchError, match=r"later version of flair-hpo \(journal format 4, this one reads 3\)"
+    ):
+        resume()
+    with contextlib.closing(sqlite3.connect(path)) as journal, journal:
+        journal.execute("DELETE FROM study WHERE key = 'journal_format'")
+    with contextlib.closing(sqlite3.connect(path)) as journal, journal:
         journal.execute("UPDATE events SET point = ? WHERE sequence = ?", (point, sequence))
     assert len(resume().trials) == 6  # its points are those proposed now: it resumes
     assert Journal(path, read_only=True).metadata()["journal_format"] == 3
@@ -366,6 +374,12 @@ def test_a_resume_on_another_corpus_or_space_is_refused_naming_what_differs(tmp_
         match=r"space: learning_rate is choice\(0.05, 0.1, 0.2\) in the journal, choice\(0.05, 0.1, 0.3\) now\.",
     ):
         search(tmp_path, other, GridSearch(), FakeExecutor(quadratic))
+
+    class RetryingGrid(GridSearch):
+        retries_after_early_stop = 1
+
+    with pytest.raises(JournalMismatchError, match=r"retries_after_early_stop is 0 in the journal, 1 now"):
+        search(tmp_path, space(continuous=False, RUNS=3), RetryingGrid(), FakeExecutor(quadratic))
     resumed = search(tmp_path, space(continuous=False, RUNS=3), GridSearch(), FakeExecutor(quadratic))
     assert len(resumed.trials) == 3  # the same corpus and space resume
 
@@ -505,29 +519,48 @@ def test_the_progress_line_says_when_the_final_selection_changes_a_score(tmp_pat
     assert line.best_score == 0.8 and "Best score:  0.800000" in stream.getvalue().splitlines()[-1]
 
 
-def test_a_configuration_stopped_early_is_trained_once_more_and_a_resume_replays_the_retry(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        lambda: RandomSearch(seed=4),
+        lambda: TPESearch(n_startup_trials=3, seed=4),
+        lambda: EvolutionarySearch(population_size=4, seed=4),
+        lambda: OptunaSearch(seed=4),
+    ],
+    ids=["random", "tpe", "evolutionary", "optuna"],
+)
+def test_a_configuration_stopped_early_is_trained_once_more_with_other_seeds_and_a_resume_replays_it(
+    tmp_path, strategy
+) -> None:
     def curve(config: dict) -> list[float]:
         return [quadratic(config) * epoch / 3 for epoch in (1, 2, 3)]
 
-    def run(base_path: Path, callbacks=()):
-        executor = FakeExecutor(curve, cost=batch_cost, max_concurrent_trials=2)
+    seeds: dict[tuple, set[int]] = {}
+
+    def record_seed(config: dict, seed: int) -> float:
+        seeds.setdefault((config["learning_rate"], config["mini_batch_size"]), set()).add(seed)
+        return 0.0
+
+    def run(base_path: Path, callbacks=()) -> None:
+        executor = FakeExecutor(curve, cost=batch_cost, max_concurrent_trials=2, seed_noise=record_seed)
         with contextlib.suppress(KeyboardInterrupt):
             search(
-                base_path, space(continuous=False), RandomSearch(seed=4), executor,
+                base_path, space(continuous=False), strategy(), executor,
                 early_stopping=SuccessiveHalving(), callbacks=callbacks,
             )  # fmt: skip
-        return executor
 
     run(tmp_path / "whole")
     whole = trials_dataframe(tmp_path / "whole")
     configurations = list(zip(whole.param_learning_rate, whole.param_mini_batch_size))
     tries = pd.Series(configurations).value_counts()
-    assert len(tries) == 9 and tries.max() == 2 and (tries == 2).sum() == 6  # a configuration comes back once at most
+    assert len(tries) == 9 and tries.max() == 2  # the grid ends: a configuration comes back once at most
     for configuration in tries[tries == 2].index:
         first, _ = whole[[c == configuration for c in configurations]].state
         assert first == State.STOPPED_EARLY.value  # only a configuration stopped early is tried again
-    assert configurations[4] == configurations[7] and whole.state[4] == State.STOPPED_EARLY.value
-    run(tmp_path / "resumed", [StopAfter(4)])  # the 4th trial to end is trial 4; its retry is asked after the resume
+        assert len(seeds[configuration]) == 2  # and its retry trains with another seed
+    run(tmp_path / "resumed", [StopAfter(4)])  # the retries are asked after the resume, from the replayed stops
+    first_retry = min(number for number, c in enumerate(configurations) if configurations.index(c) != number)
+    assert len(trials_dataframe(tmp_path / "resumed")) <= first_retry  # trials 0 to len - 1 were asked before
     run(tmp_path / "resumed")
     columns = ["number", "state", "score", "param_learning_rate", "param_mini_batch_size"]
     pd.testing.assert_frame_equal(whole[columns], trials_dataframe(tmp_path / "resumed")[columns])

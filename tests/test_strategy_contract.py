@@ -144,3 +144,11 @@ def test_sampling_strategies_propose_a_point_stopped_early_once_more_and_grid_se
     points = run(strategy_factory(2), space, finite_objective, 100, stopped_early=True)
     assert sorted(Counter(space.point_id(p) for p in points).values()) == [1 if strategy_name == "grid" else 2] * 16
     assert len(run(strategy_factory(2), space, finite_objective, 100)) == 16  # trials that end are never repeated
+
+
+def test_evolutionary_search_keeps_one_member_a_point_whose_retry_it_was_told() -> None:
+    space = finite_space()
+    strategy = EvolutionarySearch(population_size=4, elitism=2, seed=0)
+    run(strategy, space, finite_objective, 40, stopped_early=True)  # every point stopped, then retried once
+    population = [space.point_id(point) for point, _ in strategy._generation]
+    assert population and len(population) == len(set(population))

@@ -97,6 +97,7 @@ def fingerprint(
         "space": space.describe(),
         "strategy": strategy.name,
         "strategy_settings": strategy.settings(),
+        "retries_after_early_stop": strategy.retries_after_early_stop,
         "objective": settings.objective.label,
         "objective_spec": settings.objective.to_json(),
         "max_epochs": settings.max_epochs,

@@ -125,7 +125,12 @@ def replay(
 
 def _how_to_resume(journal: Journal) -> str:
     written_by = journal.metadata().get(FORMAT_KEY, 1)
-    if written_by != JOURNAL_FORMAT:
+    if written_by > JOURNAL_FORMAT:
+        return (
+            f"the journal was written by a later version of flair-hpo (journal format {written_by}, this one reads "
+            f"{JOURNAL_FORMAT}): resume it with that version, or start this search in a new base_path."
+        )
+    if written_by < JOURNAL_FORMAT:
         changes = "; ".join(FORMAT_CHANGES[version] for version in range(written_by + 1, JOURNAL_FORMAT + 1))
         return (
             f"the journal was written by an earlier version of flair-hpo (journal format {written_by}, now "

@@ -93,6 +93,8 @@ class EvolutionarySearch(SearchStrategy):
         return sorted(known.values(), key=lambda member: member[1], reverse=True)[: self.population_size]
 
     def _observe(self, trial_id: int, point: Point, objective: Optional[float]) -> None:
+        point_id = self.space.point_id(point)  # a point tried again after an early stop keeps its latest result
+        self._generation = [member for member in self._generation if self.space.point_id(member[0]) != point_id]
         self._generation.append((point, FAILED if objective is None else objective))
         if trial_id in self._members:
             self._members.remove(trial_id)

@@ -16,6 +16,8 @@ MAX_SHUFFLED_GRID = 10_000_000
 class GridSearch(SearchStrategy):
     """Evaluates the grid point by point; with ``shuffle`` in a random order drawn from the seed."""
 
+    retries_after_early_stop = 0
+
     def __init__(self, shuffle: bool = False, seed: Optional[int] = None) -> None:
         super().__init__(seed)
         self.shuffle = shuffle
