@@ -136,14 +136,10 @@ class Search:
 SPACE = Space({key: Categorical(list(range(len(OPTIONS[key])))) for key in KEYS})
 
 
-def multivariate_tpe(retries_after_early_stop: int) -> Callable[[int], SearchStrategy]:
-    """OptunaSearch that proposes a configuration stopped early again that many times at most (once by default)."""
-
-    class Retrying(OptunaSearch):
-        pass
-
-    Retrying.retries_after_early_stop = retries_after_early_stop
-    return lambda seed: Retrying(seed=seed)
+def with_retries(strategy: type[SearchStrategy], retries_after_early_stop: int) -> Callable[[int], SearchStrategy]:
+    """``strategy`` proposing a configuration stopped early again that many times at most."""
+    retrying = type(strategy.__name__, (strategy,), {"retries_after_early_stop": retries_after_early_stop})
+    return lambda seed: retrying(seed=seed)
 
 
 def flair_hpo_search(
@@ -244,13 +240,19 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
     "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
     "flair-hpo multivariate TPE + ASHA, stopped configurations never retried": flair_hpo_search(
-        multivariate_tpe(0), SuccessiveHalving
+        with_retries(OptunaSearch, 0), SuccessiveHalving
     ),
     "flair-hpo multivariate TPE + ASHA, stopped configurations retried twice": flair_hpo_search(
-        multivariate_tpe(2), SuccessiveHalving
+        with_retries(OptunaSearch, 2), SuccessiveHalving
     ),
     "flair-hpo multivariate TPE + ASHA, stopped configurations retried without limit": flair_hpo_search(
-        multivariate_tpe(sys.maxsize), SuccessiveHalving
+        with_retries(OptunaSearch, sys.maxsize), SuccessiveHalving
+    ),
+    "flair-hpo TPE + ASHA, stopped configurations never retried": flair_hpo_search(
+        with_retries(TPESearch, 0), SuccessiveHalving
+    ),
+    "flair-hpo random + ASHA, stopped configurations retried once": flair_hpo_search(
+        with_retries(RandomSearch, 1), SuccessiveHalving
     ),
     "flair-hpo random + ASHA": flair_hpo_search(lambda seed: RandomSearch(seed=seed), SuccessiveHalving),
     "flair-hpo evolutionary + ASHA": flair_hpo_search(lambda seed: EvolutionarySearch(seed=seed), SuccessiveHalving),

@@ -3,13 +3,13 @@ is chosen by the mean of its runs, so that the winner is not a lucky run. Its ex
 an interval.
 
 The candidates are the ``candidates`` best completed trials by their score (the mean of their runs so far);
-each is trained until it has ``runs`` completed runs (seeds ``seed + run index``, so none repeats one the trial
-had). A candidate whose mean falls lets the next trial in, until the best ``candidates`` all have their runs or
-``2 * candidates`` trials were trained again. Further runs that do not complete (the time budget, a failure)
-are left out: the trial keeps the runs it had. With a time budget, the search stops proposing trials when
-``budget_share`` of it is left, for this (trials running then finish first), and a candidate is trained again
-only where its further runs, as long as its runs so far, end within the budget (after those of better
-candidates where they cannot all train at once).
+each is trained until it has ``runs`` completed runs (seeds ``seed + run index``, after an earlier try's seeds
+for a configuration tried again, so none repeats one the trial had). A candidate whose mean falls lets the next
+trial in, until the best ``candidates`` all have their runs or ``2 * candidates`` trials were trained again.
+Further runs that do not complete (the time budget, a failure) are left out: the trial keeps the runs it had.
+With a time budget, the search stops proposing trials when ``budget_share`` of it is left, for this (trials
+running then finish first), and a candidate is trained again only where its further runs, as long as its runs
+so far, end within the budget (after those of better candidates where they cannot all train at once).
 
 The interval is a Student t interval for the best configuration's expected score: its mean, and the spread
 between seeds pooled over every trial with several completed runs (configurations this close differ mostly by

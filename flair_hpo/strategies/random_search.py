@@ -1,5 +1,6 @@
 """Random search: points drawn from the space's distributions, log scales and conditional branches as they are
-drawn; on a finite space it never proposes a point twice (but for one stopped early: see the strategies' base)."""
+drawn; on a finite space it never proposes a point twice, not even one stopped early (a retry is for strategies
+whose model asks for the point again; here it would be a uniform draw among mostly poor configurations)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ MAX_ENUMERATED_GRID = 1_000_000
 class RandomSearch(SearchStrategy):
     """Independent random points from the space's distributions. Where draws keep repeating points already
     proposed (a finite space nearly used up), an unseen point is chosen uniformly from those left."""
+
+    retries_after_early_stop = 0
 
     def _propose(self) -> Optional[Point]:
         if self._is_exhausted():
