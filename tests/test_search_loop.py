@@ -521,12 +521,8 @@ def test_the_progress_line_says_when_the_final_selection_changes_a_score(tmp_pat
 
 @pytest.mark.parametrize(
     "strategy",
-    [
-        lambda: TPESearch(n_startup_trials=3, seed=4),
-        lambda: EvolutionarySearch(population_size=4, seed=4),
-        lambda: OptunaSearch(seed=4),
-    ],
-    ids=["tpe", "evolutionary", "optuna"],
+    [lambda: EvolutionarySearch(population_size=4, seed=4), lambda: OptunaSearch(seed=4)],
+    ids=["evolutionary", "optuna"],
 )
 def test_a_configuration_stopped_early_is_trained_once_more_with_other_seeds_and_a_resume_replays_it(
     tmp_path, strategy

@@ -248,8 +248,11 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo multivariate TPE + ASHA, stopped configurations retried without limit": flair_hpo_search(
         with_retries(OptunaSearch, sys.maxsize), SuccessiveHalving
     ),
-    "flair-hpo TPE + ASHA, stopped configurations never retried": flair_hpo_search(
-        with_retries(TPESearch, 0), SuccessiveHalving
+    "flair-hpo TPE + ASHA, stopped configurations retried once": flair_hpo_search(
+        with_retries(TPESearch, 1), SuccessiveHalving
+    ),
+    "flair-hpo evolutionary + ASHA, stopped configurations never retried": flair_hpo_search(
+        with_retries(EvolutionarySearch, 0), SuccessiveHalving
     ),
     "flair-hpo random + ASHA, stopped configurations retried once": flair_hpo_search(
         with_retries(RandomSearch, 1), SuccessiveHalving

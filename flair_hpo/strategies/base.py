@@ -6,7 +6,7 @@ loss). A failed trial is told as ``None``. Every random choice comes from one ge
 search resumes exactly where it stopped.
 
 A point is proposed once, with one exception: a point whose trial an early-stopping rule stopped may be
-proposed again, ``retries_after_early_stop`` times at most (once by default; random and grid search never),
+proposed again, ``retries_after_early_stop`` times at most (once by default; grid, random and TPE search never),
 because a stop after an epoch or two is a noisy verdict (another seed's learning curve may pass the same rung).
 A finite space still ends.
 """

@@ -21,7 +21,11 @@ class TPESearch(SearchStrategy):
 
     Trials still running (a parallel search) are in hyperopt's trial list with an infinite loss, so TPE
     counts them among the bad results (a constant liar) and looks elsewhere instead of proposing the same
-    region again; failed trials count the same way."""
+    region again; failed trials count the same way. A configuration stopped early is not proposed again: its
+    per-parameter densities ask for repeats so often that retries cost more time than they saved (replays in
+    ``benchmarks/RESULTS.md``)."""
+
+    retries_after_early_stop = 0
 
     def __init__(
         self, n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.25, seed: Optional[int] = None
