@@ -239,6 +239,9 @@ CONTENDERS: dict[str, Callable[[Search, int], None]] = {
     "flair-hpo TPE + median": flair_hpo_search(lambda seed: TPESearch(seed=seed), MedianStopping),
     "flair-hpo multivariate TPE": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), None),
     "flair-hpo multivariate TPE + ASHA": flair_hpo_search(lambda seed: OptunaSearch(seed=seed), SuccessiveHalving),
+    "flair-hpo multivariate TPE + ASHA(reduction factor 4)": flair_hpo_search(
+        lambda seed: OptunaSearch(seed=seed), lambda: SuccessiveHalving(reduction_factor=4)
+    ),
     "flair-hpo multivariate TPE + ASHA, stopped configurations never retried": flair_hpo_search(
         with_retries(OptunaSearch, 0), SuccessiveHalving
     ),
