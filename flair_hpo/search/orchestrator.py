@@ -237,10 +237,7 @@ class Orchestrator:
     def _job(self, trial: TrialRecord, deadline: Optional[float], runs_in_all: Optional[int] = None) -> TrialJob:
         """The runs a trial still needs (``training_runs``, or ``runs_in_all``). Run k is seeded ``seed + k``; a
         configuration tried again after an early stop continues after its earlier tries' seeds."""
-        earlier_tries = sum(
-            other.point == trial.point for other in self._journal.trials() if other.number < trial.number
-        )
-        first_seed = self.strategy.seed + earlier_tries * self._settings.training_runs
+        first_seed = self.strategy.seed + self.strategy.early_stops(trial.point) * self._settings.training_runs
         runs = [
             (index, run_folder(self.base_path, trial.number, index), first_seed + index)
             for index in range(len(trial.runs), runs_in_all or self._settings.training_runs)

@@ -108,6 +108,10 @@ class SearchStrategy(ABC):
             if self._early_stops[point_id] <= self.retries_after_early_stop:
                 self._seen.discard(point_id)
 
+    def early_stops(self, point: Point) -> int:
+        """How many trials of ``point`` were told as stopped early: the tries before a retry of it."""
+        return self._early_stops[Space.point_id(point)]
+
     @abstractmethod
     def _propose(self) -> Optional[Point]:
         """A new point, or None when exhausted."""
