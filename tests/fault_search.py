@@ -1,15 +1,10 @@
-"""A small real search, run as its own process by the fault tests (they kill it at random moments).
-
-python tests/fault_search.py BASE_PATH FLAIR_CACHE EVENTS_FILE
-"""
+"""A small real search, run in its own process by the fault tests (they kill it at random moments): :func:`main`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "resources" / "scripts"))
-from local_data import GLOVE_10K, use_local_data  # noqa: E402
+from local_data import GLOVE_10K, use_local_data
 
 TRIALS = 4
 
@@ -49,7 +44,7 @@ def search(base_path: Path, events: Path):
     ).optimize()
 
 
-if __name__ == "__main__":
-    base, cache, events_file = (Path(argument) for argument in sys.argv[1:4])
-    use_local_data("trec_6", cache=cache)
-    search(base, events_file)
+def main(base_path: Path, flair_cache: Path, events: Path) -> None:
+    """The search in ``base_path`` on the local TREC-6 under ``flair_cache``, noting trial starts and ends in ``events``."""
+    use_local_data("trec_6", cache=flair_cache)
+    search(base_path, events)

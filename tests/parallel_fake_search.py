@@ -1,7 +1,5 @@
-"""Searches with two trials at a time on the fake executor, one per strategy, run as one process by the fault
-tests (they kill it at random moments; one process for all strategies pays flair's import once).
-
-python tests/parallel_fake_search.py FOLDER LOG_FILE SECONDS_PER_COST
+"""Searches with two trials at a time on the fake executor, one per strategy, run one after the other in one process
+by the fault tests (they kill it at random moments): :func:`search_all`.
 
 Each strategy searches in FOLDER/STRATEGY. The log gets ``STRATEGY start F1,F2,...`` once its search has
 started (with the trials its journal held as finished before) and ``STRATEGY submit N`` for every trial
@@ -10,7 +8,6 @@ the executor was given.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 TRIALS = 10
@@ -76,6 +73,6 @@ def search(name: str, base_path: Path, log: Path, seconds_per_cost: float):
     ).optimize()
 
 
-if __name__ == "__main__":
+def search_all(folder: Path, log: Path, seconds_per_cost: float) -> None:
     for strategy_name in STRATEGIES:
-        search(strategy_name, Path(sys.argv[1]) / strategy_name, Path(sys.argv[2]), float(sys.argv[3]))
+        search(strategy_name, folder / strategy_name, log, seconds_per_cost)

@@ -12,6 +12,9 @@ import time
 import weakref
 from pathlib import Path
 
+import fault_search
+import parallel_fake_search
+import preloaded
 import pytest
 
 from flair_hpo.errors import SearchInProgressError
@@ -24,7 +27,6 @@ from flair_hpo.training.ctrl_c import (
     sigterm_stops,
 )
 
-HELPER = Path(__file__).resolve().parent / "fault_search.py"
 KILLED_SEARCH_TRIALS = 4  # the trials fault_search.py runs
 
 
@@ -49,10 +51,7 @@ def _lines_starting(events: Path, word: str) -> list[str]:
 
 
 def test_a_search_killed_at_random_moments_resumes_without_losing_or_repeating_a_trial(flair_cache, tmp_path) -> None:
-    command = [sys.executable, str(HELPER)]
-    subprocess.run(
-        [*command, str(tmp_path / "uninterrupted"), str(flair_cache), str(tmp_path / "events-0")], check=True
-    )
+    assert preloaded.run(fault_search.main, tmp_path / "uninterrupted", flair_cache, tmp_path / "events-0") == 0
     uninterrupted = _finished(tmp_path / "uninterrupted")
 
     base, events = tmp_path / "killed", tmp_path / "events"
@@ -60,19 +59,17 @@ def test_a_search_killed_at_random_moments_resumes_without_losing_or_repeating_a
     seen: dict[int, tuple] = {}
     for kill in (True, True, True, False):  # killed at a random moment after a trial starts, then left to finish
         started = len(_lines_starting(events, "start"))
-        process = subprocess.Popen(
-            [*command, str(base), str(flair_cache), str(events)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        process = preloaded.start(fault_search.main, base, flair_cache, events)
         if kill:
-            while process.poll() is None and len(_lines_starting(events, "start")) == started:
+            while process.is_alive() and len(_lines_starting(events, "start")) == started:
                 time.sleep(0.05)
             time.sleep(delays.uniform(0.0, 1.0))  # inside a trial's training, its journal writes or the next trial
-            process.send_signal(signal.SIGKILL)
-        process.wait()
+            process.kill()
+        process.join()
         now = _finished(base)
         assert all(now.get(number) == record for number, record in seen.items())  # nothing finished is lost
         seen = now
-    assert process.returncode == 0
+    assert process.exitcode == 0
 
     ended = _lines_starting(events, "end")
     assert len(ended) == len(set(ended)) and set(ended) <= {str(n) for n in range(KILLED_SEARCH_TRIALS)}  # none twice
@@ -200,7 +197,6 @@ def test_a_journal_written_before_runs_recorded_their_node_is_read_and_extended(
     journal.close()
 
 
-PARALLEL_HELPER = Path(__file__).resolve().parent / "parallel_fake_search.py"
 TRIALS, STRATEGIES = 10, ("grid", "random", "tpe", "evolutionary")  # as parallel_fake_search.py has them
 
 
@@ -216,30 +212,26 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
     """Grid, random, TPE and evolutionary search, two trials at a time with very different costs (so they
     finish out of order): SIGKILL at random moments, resume, repeat; compare with uninterrupted searches."""
     killed, log = tmp_path / "killed", tmp_path / "log"
-    subprocess.run(
-        [sys.executable, str(PARALLEL_HELPER), str(tmp_path / "whole"), str(tmp_path / "whole-log"), "0"], check=True
-    )
-    command = [sys.executable, str(PARALLEL_HELPER), str(killed), str(log), "0.05"]
+    assert preloaded.run(parallel_fake_search.search_all, tmp_path / "whole", tmp_path / "whole-log", 0.0) == 0
     delays = random.Random(11)
     kills, seen = 0, {name: {} for name in STRATEGIES}
     for _ in range(30):
         lines_before = len(log.read_text().splitlines()) if log.exists() else 0
-        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        while process.poll() is None and (not log.exists() or len(log.read_text().splitlines()) == lines_before):
+        process = preloaded.start(parallel_fake_search.search_all, killed, log, 0.05)
+        while process.is_alive() and (not log.exists() or len(log.read_text().splitlines()) == lines_before):
             time.sleep(0.02)  # until the first search has started: then kill somewhere within the searches
-        try:
-            process.wait(timeout=delays.uniform(0.0, 2.0))
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+        process.join(timeout=delays.uniform(0.0, 2.0))
+        if process.is_alive():
+            process.kill()
+            process.join()
             kills += 1
         for name in STRATEGIES:
             now = _finished(killed / name)
             assert all(now.get(n) == record for n, record in seen[name].items())  # nothing finished is lost
             seen[name] = now
-        if process.returncode == 0 or all(len(trials) == TRIALS for trials in seen.values()):
+        if process.exitcode == 0 or all(len(trials) == TRIALS for trials in seen.values()):
             break
-    assert subprocess.run(command, stderr=subprocess.DEVNULL).returncode == 0 and kills >= 2  # resumes to the end
+    assert preloaded.run(parallel_fake_search.search_all, killed, log, 0.05) == 0 and kills >= 2  # resumes to the end
 
     finished_at_start: dict[str, set[int]] = {}
     for line in log.read_text().splitlines():
