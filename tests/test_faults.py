@@ -27,8 +27,6 @@ from flair_hpo.training.ctrl_c import (
     sigterm_stops,
 )
 
-KILLED_SEARCH_TRIALS = 4  # the trials fault_search.py runs
-
 
 def _finished(base_path: Path) -> dict[int, tuple]:
     if not (base_path / JOURNAL_NAME).exists():
@@ -72,8 +70,8 @@ def test_a_search_killed_at_random_moments_resumes_without_losing_or_repeating_a
     assert process.exitcode == 0
 
     ended = _lines_starting(events, "end")
-    assert len(ended) == len(set(ended)) and set(ended) <= {str(n) for n in range(KILLED_SEARCH_TRIALS)}  # none twice
-    assert sorted(seen) == sorted(uninterrupted) == list(range(KILLED_SEARCH_TRIALS))
+    assert len(ended) == len(set(ended)) and set(ended) <= {str(n) for n in range(fault_search.TRIALS)}  # none twice
+    assert sorted(seen) == sorted(uninterrupted) == list(range(fault_search.TRIALS))
     assert [seen[n][0] for n in sorted(seen)] == [uninterrupted[n][0] for n in sorted(seen)]
     assert [seen[n][1] for n in sorted(seen)] == pytest.approx([uninterrupted[n][1] for n in sorted(seen)])
 
@@ -197,9 +195,6 @@ def test_a_journal_written_before_runs_recorded_their_node_is_read_and_extended(
     journal.close()
 
 
-TRIALS, STRATEGIES = 10, ("grid", "random", "tpe", "evolutionary")  # as parallel_fake_search.py has them
-
-
 def _told_in_order(base_path: Path) -> list[int]:
     journal = Journal(base_path / JOURNAL_NAME, read_only=True)
     try:
@@ -214,7 +209,7 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
     killed, log = tmp_path / "killed", tmp_path / "log"
     assert preloaded.run(parallel_fake_search.search_all, tmp_path / "whole", tmp_path / "whole-log", 0.0) == 0
     delays = random.Random(11)
-    kills, seen = 0, {name: {} for name in STRATEGIES}
+    kills, seen = 0, {name: {} for name in parallel_fake_search.STRATEGIES}
     for _ in range(30):
         lines_before = len(log.read_text().splitlines()) if log.exists() else 0
         process = preloaded.start(parallel_fake_search.search_all, killed, log, 0.05)
@@ -225,11 +220,11 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
             process.kill()
             process.join()
             kills += 1
-        for name in STRATEGIES:
+        for name in parallel_fake_search.STRATEGIES:
             now = _finished(killed / name)
             assert all(now.get(n) == record for n, record in seen[name].items())  # nothing finished is lost
             seen[name] = now
-        if process.exitcode == 0 or all(len(trials) == TRIALS for trials in seen.values()):
+        if process.exitcode == 0 or all(len(trials) == parallel_fake_search.TRIALS for trials in seen.values()):
             break
     assert preloaded.run(parallel_fake_search.search_all, killed, log, 0.05) == 0 and kills >= 2  # resumes to the end
 
@@ -240,9 +235,11 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
             finished_at_start[name] = {int(n) for n in value.split(",") if n}
         else:
             assert int(value) not in finished_at_start[name], f"{name}: trial {value} ran again after it finished"
-    for name in STRATEGIES:
+    for name in parallel_fake_search.STRATEGIES:
         whole = _finished(tmp_path / "whole" / name)
-        assert sorted(whole) == list(range(TRIALS)) and _finished(killed / name) == whole, name  # same points, scores
+        assert sorted(whole) == list(range(parallel_fake_search.TRIALS)) and _finished(killed / name) == whole, (
+            name
+        )  # same points, scores
         assert _told_in_order(killed / name) == _told_in_order(tmp_path / "whole" / name), name  # same order
 
 
