@@ -237,9 +237,8 @@ def test_parallel_searches_killed_at_random_moments_resume_exactly(tmp_path) -> 
             assert int(value) not in finished_at_start[name], f"{name}: trial {value} ran again after it finished"
     for name in parallel_fake_search.STRATEGIES:
         whole = _finished(tmp_path / "whole" / name)
-        assert sorted(whole) == list(range(parallel_fake_search.TRIALS)) and _finished(killed / name) == whole, (
-            name
-        )  # same points, scores
+        # the same points and scores
+        assert sorted(whole) == list(range(parallel_fake_search.TRIALS)) and _finished(killed / name) == whole, name
         assert _told_in_order(killed / name) == _told_in_order(tmp_path / "whole" / name), name  # same order
 
 
