@@ -406,6 +406,14 @@ def test_csv_and_tsv_rows_are_checked_in_the_training_file_and_positions_do_not_
     loaded = load_corpus(str(folder), text_column=["0"], label_column="1")
     assert "text column 0, label column 1" in loaded.source and "dev dev.tsv" in loaded.source  # no header guessed
     assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 2
+    named = tmp_path / "header-of-other-names"
+    named.mkdir()
+    (named / "train.tsv").write_text("utterance\tintent_name\nbook it\tbook\nplay it\tplay\nbook that\tbook\n")
+    (named / "dev.tsv").write_text("utterance\tintent_name\nplay that\tplay\n", encoding="utf-8")
+    loaded = load_corpus(str(named), text_column=["0"], label_column="1")
+    assert "text column 'utterance', label column 'intent_name'" in loaded.source
+    assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 1
+    assert {s.get_label("class").value for s in loaded.corpus.train} == {"book", "play"}
     for name, train, message in [
         ("semicolons", "label;text\nHUM;who is it\nLOC;where is it\n", r"train.csv:1: 1 fields"),
         ("short-row", "label,text\nHUM,who is it\nLOC\n", r"train.csv:3: 1 fields"),

@@ -172,6 +172,21 @@ def _named_column(
     return found[0]
 
 
+def _label_of_a_header(rows: Sequence[Sequence[str]], label_column: Optional[Column]) -> bool:
+    """True when the first row's cell in the label column (given by position) is a label of no other row,
+    while the other rows' labels repeat: the name of the column, not a class."""
+    if label_column is None or not str(label_column).isdigit() or len(rows) < 3:
+        return False
+    position = int(label_column)
+    labels = [row[position].strip() for row in rows[1:] if len(row) > position]
+    return (
+        bool(labels)
+        and len(rows[0]) > position
+        and rows[0][position].strip() not in labels
+        and len(set(labels)) < len(labels)
+    )
+
+
 def _delimited(
     path: Path, lines: Sequence[str], text_column: Optional[Sequence[Column]], label_column: Optional[Column]
 ) -> DelimitedFormat:
@@ -182,7 +197,8 @@ def _delimited(
     known = set(TEXT_COLUMN_NAMES + LABEL_COLUMN_NAMES) | {
         str(c) for c in given if c is not None and not str(c).isdigit()
     }
-    header = tuple(first) if any(cell.strip().lower() in known or cell in known for cell in first) else None
+    named = any(cell.strip().lower() in known or cell in known for cell in first)
+    header = tuple(first) if named or _label_of_a_header(probe.rows(lines), label_column) else None
     if text_column is None:
         texts: tuple[int, ...] = (_named_column(path, first, header, "text", TEXT_COLUMN_NAMES),)
     else:
