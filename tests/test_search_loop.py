@@ -480,10 +480,13 @@ def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_
     clock = [1000.0]
     monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
     line = ProgressLine(io.StringIO())
-    line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=50))
+    line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=53, resumed_trained=50))
     clock[0] += 600
     line.on_trial_end(TrialRecord(50, {}, {}, State.COMPLETED, score=0.5), None)
     assert line.fraction_done() == pytest.approx(0.51) and line.eta_seconds() == pytest.approx(49 * 600)
+    refused = TrialRecord(51, {}, {}, State.FAILED, error="run 0: ModelTooLarge: the saved model would take 9.0M")
+    line.on_trial_end(refused, None)  # trained nothing: the trials budget does not count it, nor does the line
+    assert line.fraction_done() == pytest.approx(0.51) and "Trials:   51" in line.line()
     monkeypatch.undo()
 
     class Terminal(io.StringIO):
@@ -493,7 +496,7 @@ def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_
     terminal = Terminal()
     line = ProgressLine(terminal, refresh_seconds=0.01)
     for _ in range(2):  # the same line watching two optimize() calls (a notebook's second run)
-        line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=0))
+        line.on_search_start(SearchContext(tmp_path, settings, "RandomSearch", 0, resumed_trials=0, resumed_trained=0))
         time.sleep(0.3)
         line.on_search_end(SearchResult([], None, None, settings.objective, tmp_path))
     second_call = terminal.getvalue().split("\n")[1]
@@ -510,7 +513,9 @@ def test_the_progress_line_says_when_the_final_selection_changes_a_score(tmp_pat
 
     stream = io.StringIO()
     line = ProgressLine(stream)
-    line.on_search_start(SearchContext(tmp_path, space(RUNS=4).to_settings(), "RandomSearch", 0, resumed_trials=0))
+    line.on_search_start(
+        SearchContext(tmp_path, space(RUNS=4).to_settings(), "RandomSearch", 0, resumed_trials=0, resumed_trained=0)
+    )
     first = TrialRecord(0, {}, {}, State.COMPLETED, score=0.9, runs=[RunRecord(0, State.COMPLETED)])
     line.on_trial_end(first, first)
     second = TrialRecord(1, {}, {}, State.COMPLETED, score=0.8, runs=[RunRecord(0, State.COMPLETED)] * 3)

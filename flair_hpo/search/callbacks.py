@@ -21,6 +21,7 @@ class SearchContext:
     strategy: str
     seed: int
     resumed_trials: int
+    resumed_trained: int  # of the resumed trials, those trained (a trial refused for its size is not)
 
 
 class SearchCallback:

@@ -25,7 +25,7 @@ from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.outputs import write_outputs
 from flair_hpo.search.preparation import check_arguments, fingerprint, prepare_search
-from flair_hpo.search.stop_reasons import stop_reason, time_is_up
+from flair_hpo.search.stop_reasons import refused_for_size, stop_reason, time_is_up
 from flair_hpo.search.study import open_journal, replay
 from flair_hpo.storage import RunRecord, SearchResult, State, TrialRecord, exclusive_use
 from flair_hpo.strategies import SearchStrategy, Suggestion
@@ -144,7 +144,10 @@ class Orchestrator:
             len(finished),
             len(waiting),
         )
-        context = SearchContext(self.base_path, self._settings, self.strategy.name, self.strategy.seed, len(finished))
+        trained = sum(1 for trial in finished if not refused_for_size(trial))
+        context = SearchContext(
+            self.base_path, self._settings, self.strategy.name, self.strategy.seed, len(finished), trained
+        )
         for callback in self.callbacks:
             callback.on_search_start(context)
         running: dict[int, TrialRecord] = {}

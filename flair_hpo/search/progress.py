@@ -8,6 +8,7 @@ import time
 from typing import Optional, TextIO
 
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
+from flair_hpo.search.stop_reasons import refused_for_size
 from flair_hpo.storage.records import SearchResult, TrialRecord
 
 
@@ -17,7 +18,8 @@ def format_eta(seconds: float) -> str:
 
 
 class ProgressLine(SearchCallback):
-    """``Progress:  45.0% Trials:   12 Best score:  0.812345 ETA:   0h 2m45s``, redrawn every second on a terminal."""
+    """``Progress:  45.0% Trials:   12 Best score:  0.812345 ETA:   0h 2m45s``, redrawn every second on a terminal.
+    Trials counts the trials trained, as a trials budget does: one refused for the model-size limit is not."""
 
     def __init__(self, stream: Optional[TextIO] = None, refresh_seconds: float = 1.0) -> None:
         self.stream = stream or sys.stderr
@@ -32,14 +34,14 @@ class ProgressLine(SearchCallback):
         self.started = time.monotonic()
         self.budget_seconds = context.settings.budgets.seconds
         self.max_trials = context.settings.budgets.trials
-        self.trials = self.resumed = context.resumed_trials
+        self.trials = self.resumed = context.resumed_trained
         self._stop.clear()  # the same line may watch another optimize() call
         if self.interactive:
             self._thread = threading.Thread(target=self._redraw, daemon=True)
             self._thread.start()
 
     def on_trial_end(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
-        self.trials += 1
+        self.trials += not refused_for_size(trial)
         self.best_score = best.score if best is not None else None
         if not self.interactive:
             state = f"{trial.score:.6f}" if trial.score is not None else trial.state.value
