@@ -170,9 +170,10 @@ class TrialRunner:
         with (
             ctrl_c_noted() as ctrl_c
         ):  # raises Ctrl-C's interrupt after cleaning up, though flair ends training quietly
+            observers.append(LostCtrlCPlugin(ctrl_c))
             try:
                 model = self.fresh_model(config, seed)
-                values = self.fit(model, config, folder, [*observers, LostCtrlCPlugin(ctrl_c)])
+                values = self.fit(model, config, folder, observers)
                 record.state, record.test_score = State.COMPLETED, values.get("test_score")
             except DeadlineReached:
                 record.state = State.STOPPED
@@ -184,6 +185,10 @@ class TrialRunner:
                 log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
                 record.state, record.error = State.FAILED, _error_with_traceback(error, folder)
             finally:
+                for observer in observers:  # flair's trainer keeps its plugins; ours must not keep the trainer
+                    if observer.pluggable is not None:
+                        observer.detach()
+                model = None  # the model, trainer and optimizer are garbage now, freed by this collection
                 clear_embeddings(self.corpus)
                 gc.collect()
                 if torch.cuda.is_available():
