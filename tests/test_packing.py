@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flair_hpo.executors.packing import MEMORY_MARGIN, GpuShare, Packing
+from flair_hpo.executors.devices import is_out_of_memory
+from flair_hpo.executors.packing import MEMORY_MARGIN, GpuShare, Packing, ray_fits
 
 GIB = 2**30
 
@@ -73,7 +74,7 @@ def test_ray_out_of_memory_lowers_the_share_below_what_the_trial_shared_and_alon
     share = GpuShare()
     share.measured(peak_bytes=8 * GIB, gpu_bytes=80 * GIB)
     assert share.trials_per_gpu() == 8
-    assert share.out_of_memory(1 / 8) is True and share.trials_per_gpu() == 7 and share.fraction == 1 / 7
+    assert share.out_of_memory(1 / 8) is True and share.trials_per_gpu() == 7 and share.fraction == 0.1428
     assert share.out_of_memory(1 / 8) is True and share.trials_per_gpu() == 7  # another trial of the same packing
     share.measured(peak_bytes=1 * GIB, gpu_bytes=80 * GIB)  # a smaller peak never lifts the ceiling
     assert share.trials_per_gpu() == 7
@@ -83,3 +84,24 @@ def test_ray_out_of_memory_lowers_the_share_below_what_the_trial_shared_and_alon
     first = GpuShare()  # submitted with a whole GPU before any trial was measured, it ran out of memory alone
     first.measured(peak_bytes=4 * GIB, gpu_bytes=80 * GIB)  # while a small trial's peak allows many per GPU
     assert first.out_of_memory(1.0) is False and first.trials_per_gpu() == 16  # failed, not retried; no collapse
+
+
+def test_ray_places_as_many_trials_as_the_share_says() -> None:
+    """Ray counts resources in steps of 1/10000, rounded: a share must be rounded down to fit its count."""
+    assert 1.0 // 0.2 == 4.0 and ray_fits(1.0, 0.2) == 5  # floating point alone would admit one trial fewer
+    assert ray_fits(1.0, 1 / 7) == 6 and ray_fits(16.0, 1.0) == 16 and ray_fits(0.5, 1.0) == 0
+    for trials in range(1, 100):  # Ray's step cannot make every larger count exact (no step of 1/10000 fits 110)
+        share = GpuShare()
+        share.measured(peak_bytes=1, gpu_bytes=1)
+        share.trials_per_gpu = lambda trials=trials: trials  # type: ignore[method-assign]
+        assert ray_fits(1.0, share.fraction) == trials and ray_fits(3.0, share.fraction) == 3 * trials
+        assert share.out_of_memory(share.fraction) is (trials > 1)
+
+
+def test_cuda_running_out_of_memory_is_told_from_other_failures() -> None:
+    """The texts torch's allocator, CUDA itself and cuBLAS give when a GPU is full; other CUDA errors are failures."""
+    assert is_out_of_memory("OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB\n\nTraceback ...")
+    assert is_out_of_memory("AcceleratorError: CUDA error: out of memory\nCUDA kernel errors might be ...")
+    assert is_out_of_memory("RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`")
+    assert not is_out_of_memory("AcceleratorError: CUDA error: device-side assert triggered")
+    assert not is_out_of_memory("ValueError: the loss is NaN")

@@ -19,6 +19,13 @@ def cpu_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+OUT_OF_MEMORY_MESSAGES = (
+    "CUDA out of memory",  # torch's caching allocator (torch.OutOfMemoryError)
+    "CUDA error: out of memory",  # CUDA itself, e.g. a context created on a full GPU (torch.AcceleratorError)
+    "CUBLAS_STATUS_ALLOC_FAILED",  # cuBLAS could not allocate its workspace
+)
+
+
 def is_out_of_memory(error: str) -> bool:
     """Whether a failed run's error (``Type: message`` and traceback) is CUDA running out of memory."""
-    return error.startswith("OutOfMemoryError") or "CUDA out of memory" in error
+    return error.startswith("OutOfMemoryError") or any(text in error for text in OUT_OF_MEMORY_MESSAGES)

@@ -73,6 +73,19 @@ class Packing:
         return True
 
 
+RAY_RESOURCE_UNITS = 10_000  # Ray counts a resource in steps of 1/10000, rounding each quantity to the nearest
+
+
+def ray_fits(available: float, request: float) -> int:
+    """How many requests of ``request`` Ray places in ``available`` of a resource, counted as Ray counts them
+    (``1.0 // 0.2`` is 4 in floating point; Ray places 5, and 6 of 1/7). A fraction of one must fit within one
+    GPU, so fractions are counted per whole unit."""
+    units, step = round(available * RAY_RESOURCE_UNITS), max(1, round(request * RAY_RESOURCE_UNITS))
+    if step >= RAY_RESOURCE_UNITS:
+        return units // step
+    return units // RAY_RESOURCE_UNITS * (RAY_RESOURCE_UNITS // step) + units % RAY_RESOURCE_UNITS // step
+
+
 @dataclass
 class GpuShare:
     """For Ray's "auto": the share of one GPU a trial requests, so that Ray packs trials on every node's GPUs
@@ -90,8 +103,9 @@ class GpuShare:
 
     @property
     def fraction(self) -> float:
-        """What one trial requests of a GPU (``num_gpus``)."""
-        return 1 / self.trials_per_gpu()
+        """What one trial requests of a GPU (``num_gpus``): ``1 / trials_per_gpu()`` rounded down to Ray's
+        step, so that Ray places that many trials on one GPU (1/7 would be counted as 0.1429, and fit 6)."""
+        return math.floor(RAY_RESOURCE_UNITS / self.trials_per_gpu()) / RAY_RESOURCE_UNITS
 
     def measured(self, peak_bytes: int, gpu_bytes: int) -> None:
         """A trial reported its peak GPU memory and the memory of the GPU it ran on (0, 0 on a CPU)."""

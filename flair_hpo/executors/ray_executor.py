@@ -22,7 +22,7 @@ from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
 from flair_hpo.executors.devices import is_out_of_memory
-from flair_hpo.executors.packing import GpuShare
+from flair_hpo.executors.packing import GpuShare, ray_fits
 from flair_hpo.executors.ray_starts import StartTimes
 from flair_hpo.executors.ray_worker import Shared, TrialResult, WorkerSetup, run_trial
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
@@ -146,7 +146,7 @@ class RayExecutor(Executor):
 
     def _concurrency(self) -> int:
         available = self.ray.cluster_resources()
-        fits = [int(available.get(name.upper(), 0) // amount) for name, amount in self._request().items()]
+        fits = [ray_fits(available.get(name.upper(), 0), amount) for name, amount in self._request().items()]
         capacity = min(fits) if fits else 1
         if capacity < 1:
             raise ConfigurationError(
