@@ -127,7 +127,7 @@ def main() -> None:
     print(f"{args.search} search on {device}, {args.epochs} epochs a trial\n")
     print(
         "| way | trials | wall time (s) | trials per hour | trials per hour after the first | most at once |"
-        " seconds a trial (median) | peak GPU memory a trial (GiB, median) | cores busy a trial |"
+        " seconds a trial (median) | peak GPU memory a trial (GiB, median) | cores busy a trial (median) |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     whole, after_first = {}, {}
@@ -144,7 +144,7 @@ def main() -> None:
         trial_seconds = statistics.median(run.duration for trial in result.trials for run in trial.runs)
         peaks = list(executor.peak_gpu_bytes.values())
         peak = f"{statistics.median(peaks) / 2**30:.2f}" if peaks and max(peaks) else "-"
-        cores = f"{executor.packing.cores_per_trial:.2f}" if executor.packing is not None else "-"
+        cores = f"{statistics.median(executor.cores_busy.values()):.2f}" if executor.cores_busy else "-"
         print(
             f"| {name} | {len(result.trials)} | {seconds:.0f} | {whole[name]:.0f} | {after_first[name]:.0f} "
             f"| {timeline.most_at_once()} | {trial_seconds:.1f} | {peak} | {cores} |",

@@ -221,6 +221,7 @@ def test_auto_packs_a_trial_per_core_and_requeues_one_that_ran_out_of_gpu_memory
     assert [len(trial.runs) for trial in journal.trials()] == [1, 1]  # the out-of-memory run is not journalled
     journal.close()
     assert executor.packing is not None and executor.packing.lowered == {"cpu": 1}
+    assert sorted(executor.cores_busy) == [0, 1] and all(0 < busy < 1.5 for busy in executor.cores_busy.values())
     assert "ran out of GPU memory with 2 trials on cpu: requeued; at most 1 there from now on" in caplog.text
 
 

@@ -95,6 +95,7 @@ class LocalExecutor(Executor):
         self._queue: list[_Queued] = []
         self.packing: Optional[Packing] = None
         self.peak_gpu_bytes: dict[int, int] = {}  # per trial: the most GPU memory its runs held (CUDA context included)
+        self.cores_busy: dict[int, float] = {}  # per trial: its CPU time over its wall time, as last reported
 
     @property
     def max_concurrent_trials(self) -> int:  # type: ignore[override]  # with "auto", it grows as trials are measured
@@ -229,6 +230,7 @@ class LocalExecutor(Executor):
         elif message[0] == "usage":
             peak_bytes, cores_busy = message[1:]
             self.peak_gpu_bytes[job.number] = max(peak_bytes, self.peak_gpu_bytes.get(job.number, 0))
+            self.cores_busy[job.number] = cores_busy
             if self.packing is not None:
                 self.packing.measured(peak_bytes, cores_busy)
         elif message[0] == "run":
