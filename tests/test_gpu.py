@@ -119,3 +119,16 @@ def test_a_trial_out_of_gpu_memory_beside_another_is_requeued(trec, glove, tmp_p
     assert [t.state.value for t in result.trials] == ["completed", "completed"]
     assert (tmp_path / "marker").read_text() == "1"  # a real CUDA out-of-memory, then run again
     assert executor.packing is not None and executor.packing.lowered == {"cuda:0": 1}
+
+
+def test_a_module_on_the_gpu_is_sent_to_workers_from_the_cpu() -> None:
+    """torch restores a pickled tensor where it was: sent from a GPU, every worker would hold a copy there."""
+    import pickle
+
+    from flair_hpo.executors.shared_objects import SharedObjects
+
+    module = torch.nn.Linear(4, 2).to("cuda:0")
+    shared = SharedObjects()
+    shared.stand_in(module)
+    received = pickle.loads(shared.pickled[0])
+    assert received.weight.device.type == "cpu" and module.weight.device == torch.device("cuda:0")

@@ -71,6 +71,8 @@ def serve(connection: Connection) -> None:
                 flair.device = torch.device(device)
             if flair.device.type == "cuda" and torch.cuda.is_initialized():  # a worker's first trial starts at zero
                 torch.cuda.reset_peak_memory_stats(flair.device)
+            if device is not None and flair.device.type == "cuda":  # what names no GPU (cuBLAS's handle) uses it too
+                torch.cuda.set_device(flair.device)
 
             def usage_reporter() -> list[Any]:
                 return [UsageReporter(flair.device, lambda peak, cores: connection.send(("usage", peak, cores)))]

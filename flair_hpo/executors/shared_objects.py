@@ -1,4 +1,4 @@
-"""Embedding objects of a configuration sent to workers once: a configuration carries a stand-in instead."""
+"""Embedding objects of a configuration sent to workers once, from the CPU: a configuration carries a stand-in instead."""
 
 from __future__ import annotations
 
@@ -38,6 +38,23 @@ def picklable(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
             part.__dict__[name] = value
 
 
+@contextlib.contextmanager
+def on_the_cpu(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """Within the block, a module whose tensors are all on one GPU has them on the CPU; they are moved back
+    afterwards. torch restores a pickled tensor on the device it was pickled from, so a module pickled from
+    a GPU would arrive on that GPU in every worker, whichever GPU the worker's trials use."""
+    devices = {tensor.device for tensor in [*module.parameters(), *module.buffers()]}
+    device = devices.pop() if len(devices) == 1 else None
+    if device is None or device.type == "cpu":
+        yield module
+        return
+    module.to("cpu")
+    try:
+        yield module
+    finally:
+        module.to(device)
+
+
 class SharedObjects:
     """The driver's side: every module in a configuration becomes a :class:`Shared` stand-in, pickled once."""
 
@@ -51,7 +68,7 @@ class SharedObjects:
             return [self.stand_in(item) for item in value]
         if isinstance(value, torch.nn.Module):
             if id(value) not in self._indices:
-                with picklable(value):
+                with picklable(value), on_the_cpu(value):
                     self.pickled.append(pickle.dumps(value))
                 self._indices[id(value)] = len(self.pickled) - 1
                 self._keep.append(value)
