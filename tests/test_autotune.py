@@ -415,7 +415,7 @@ def test_csv_and_tsv_rows_are_checked_in_the_training_file_and_positions_do_not_
     assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 1
     assert {s.get_label("class").value for s in loaded.corpus.train} == {"book", "play"}
     for name, train, message in [
-        ("semicolons", "label;text\nHUM;who is it\nLOC;where is it\n", r"train.csv:1: 1 fields"),
+        ("semicolons", "label;text\nHUM;who is it\nLOC;where is it\n", r"--text-column 1 is not a column of train.csv: its first row has 1"),
         ("short-row", "label,text\nHUM,who is it\nLOC\n", r"train.csv:3: 1 fields"),
         ("empty-text", "label,text\nHUM,who is it\nLOC, \n", r"train.csv:3: the text column 'text' is empty"),
     ]:

@@ -138,6 +138,7 @@ ROWS: list[tuple[str, Callable[[Case], Any], type[Exception], str]] = [
     ("corpus-split-of-another-format", lambda c: autotune(str(c.folder("mixed", {"train.txt": "__label__a x y\n", "dev.txt": "__label__a x\nx y\n"})), output=c.out), ConfigurationError, r"dev.txt:2: no __label__ label on this line"),
     ("corpus-columns-differ", lambda c: autotune(str(c.folder("tags", {"train.txt": "Ann B-PER\n\n", "test.txt": "Ann B PER\n"})), output=c.out), ConfigurationError, r"test.txt:1: 3 columns, but the training file has 2 .*a tag written with a space"),
     ("corpus-csv-columns-unnamed", lambda c: autotune(str(c.folder("csv", {"train.csv": "3,some news\n"})), output=c.out), ConfigurationError, r"say which column holds the text \(--text-column"),
+    ("corpus-csv-column-out-of-range", lambda c: autotune(str(c.folder("csv-range", {"train.csv": "label,text\nHUM,who\nLOC,where\n"})), label_column=7, output=c.out), ConfigurationError, r"--label-column 7 is not a column of train.csv: its first row has 2 \(positions 0 to 1\)"),
     ("embeddings-path-missing", lambda c: autotune(c.trec, embeddings=str(c.tmp / "nope.gensim"), output=c.out), ConfigurationError, r"cannot load word embeddings '.*nope.gensim'"),
     ("model-size-unreadable", lambda c: autotune(c.trec, model_size="20Q", output=c.out), ConfigurationError, r"'20Q'"),
     ("model-size-impossible", lambda c: autotune(c.trec, model_size="1M", search_space=c.space(), output=c.out), ConfigurationError, r"no configuration fits the model-size limit of 1.0M: .*glove.6B.50d.top10k.txt.*alone take 2.0M"),

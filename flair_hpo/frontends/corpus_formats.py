@@ -207,6 +207,13 @@ def _delimited(
         label = _named_column(path, first, header, "label", LABEL_COLUMN_NAMES)
     else:
         label = _column_index(label_column, header, "--label-column")
+    for option, positions in (("--text-column", texts), ("--label-column", (label,))):
+        outside = [position for position in positions if position >= len(first)]
+        if outside:
+            raise ConfigurationError(
+                f"{option} {outside[0]} is not a column of {path.name}: its first row has {len(first)} "
+                f"(positions 0 to {len(first) - 1}): {first}."
+            )
     return DelimitedFormat(delimiter, header, texts, label)
 
 
