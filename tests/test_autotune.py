@@ -76,7 +76,7 @@ def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: P
     progress = io.StringIO()
     result = autotune(
         str(wnut_folder), duration="180s", max_trials=2, max_epochs=1, embeddings=str(GLOVE_10K), output=tmp_path / "out",
-        train_with_dev=True, progress=progress,
+        train_with_dev=True, progress=progress, metric="accuracy",
     )  # fmt: skip
     printed = progress.getvalue()
     assert "format columns (token ... tag)" in printed and "sentences: train 150, dev 50, test 50" in printed
@@ -84,7 +84,7 @@ def test_a_column_folder_becomes_a_tagging_search(wnut_folder: Path, tmp_path: P
     assert "final model on train+dev: epoch 1/1 done" in printed  # the retrain is visible
     assert result.search.trials[0].parameters["embeddings"].startswith("WordEmbeddings(glove.6B.50d.top10k.txt")
     assert type(result.model).__name__ == "SequenceTagger" and result.model.label_type == "ner"
-    assert result.model_path.is_file() and result.test_label == "micro-F1"
+    assert result.model_path.is_file() and result.test_label == "accuracy"  # the final model's, by the search's metric
     assert result.model.model_card["training_parameters"]["train_with_dev"] is True
     best = result.search.best  # both trials trained again with 2 further seeds (time enough on a loaded machine too)
     assert best is not None and len(best.runs) == 3 and all(len(trial.runs) == 3 for trial in result.search.trials)

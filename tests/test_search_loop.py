@@ -487,6 +487,8 @@ def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_
     refused = TrialRecord(51, {}, {}, State.FAILED, error="run 0: ModelTooLarge: the saved model would take 9.0M")
     line.on_trial_end(refused, None)  # trained nothing: the trials budget does not count it, nor does the line
     assert line.fraction_done() == pytest.approx(0.51) and "Trials:   51" in line.line()
+    line.on_trial_end(TrialRecord(52, {}, {}, State.STOPPED_EARLY, score=0.25), None)
+    assert line.stream.getvalue().splitlines()[-1].startswith("trial 52: 0.250000 (stopped_early) | Progress:")
     monkeypatch.undo()
 
     class Terminal(io.StringIO):

@@ -217,11 +217,11 @@ def autotune(
             model = final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
             score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
-    log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.test_label, score)
+    log.info("final model: %s (%s), test %s %s", model_path, format_bytes(model_bytes), parsed_metric.value, score)
     failures = _failures(search)
     if failures is not None:
         print(failures, file=stream, flush=True)
-    return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.test_label, interrupted)
+    return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.value, interrupted)
 
 
 def _failures(search: SearchResult) -> Optional[str]:

@@ -9,7 +9,7 @@ from typing import Optional, TextIO
 
 from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.stop_reasons import refused_for_size
-from flair_hpo.storage.records import SearchResult, TrialRecord
+from flair_hpo.storage.records import SearchResult, State, TrialRecord
 
 
 def format_eta(seconds: float) -> str:
@@ -44,7 +44,9 @@ class ProgressLine(SearchCallback):
         self.trials += not refused_for_size(trial)
         self.best_score = best.score if best is not None else None
         if not self.interactive:
-            state = f"{trial.score:.6f}" if trial.score is not None else trial.state.value
+            state = trial.state.value if trial.score is None else f"{trial.score:.6f}"
+            if trial.score is not None and trial.state is not State.COMPLETED:  # scored by the epochs it reached
+                state += f" ({trial.state.value})"
             print(f"trial {trial.number}: {state} | {self.line()}", file=self.stream, flush=True)
 
     def on_trial_rescored(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
