@@ -109,9 +109,10 @@ def test_find_lr_command_writes_the_plot(flair_cache, tmp_path: Path, monkeypatc
         (["--mini-batch-size", "-4"], "mini_batch_size must be a positive whole number, but got -4"),
         (["--start-learning-rate", "1", "--end-learning-rate", "0.1"], r"must hold, but got \(1, 0.1\)"),
         (["--fine-tune", "--transformer", "t", "--start-learning-rate", "0.05"], r"must hold, but got \(0.05, 0.01\)"),
+        (["--transformer", "t"], r"--transformer 't' applies with --fine-tune"),  # else it would be ignored
     ],
 )
-def test_find_lr_refuses_a_bad_ramp_before_it_reads_the_corpus(options: list[str], message: str, tmp_path) -> None:
+def test_find_lr_refuses_bad_options_before_it_reads_the_corpus(options: list[str], message: str, tmp_path) -> None:
     output = tmp_path / "out"
     result = CliRunner().invoke(main, ["find-lr", str(tmp_path / "no-such-corpus"), "--output", str(output), *options])
     assert result.exit_code == 2 and re.search(message, result.output), result.output

@@ -41,6 +41,11 @@ def find_learning_rate_for(
     suggestion. ``fine_tune``: the model fine-tunes ``transformer``, under AdamW, with the fine-tuning rule."""
     if fine_tune and transformer is None:
         raise ConfigurationError("the fine-tuning finder needs a transformer to fine-tune: give --transformer.")
+    if transformer is not None and not fine_tune:
+        raise ConfigurationError(
+            f"the finder trains the default model over word embeddings: --transformer {transformer!r} applies with "
+            "--fine-tune (to find a fine-tuning learning rate for it); leave it out, or add --fine-tune."
+        )
     if transformer is not None:
         check_transformer(transformer)
     start, end = FINE_TUNING_RANGE if fine_tune else TRAINING_RANGE
