@@ -184,6 +184,9 @@ def test_durations(tmp_path: Path) -> None:
     from flair_hpo.search.settings import parse_duration
 
     assert parse_duration("90s") == 90 and parse_duration("30m") == 1800 and parse_duration("2h") == 7200
+    assert parse_duration("2H") == 7200 and parse_duration("5 Min") == 300  # units in any case
+    with pytest.raises(ConfigurationError, match=r"must be a positive duration, but got '-2m'"):
+        parse_duration("-2m")  # not "must look like '90s'": the form is right, the sign is not
     with pytest.raises(ConfigurationError, match="must look like '90s', '30m' or '2h', but got 'soon'"):
         parse_duration("soon")
     with pytest.raises(ConfigurationError, match="time budget must be a positive number, but got 0"):
@@ -227,6 +230,7 @@ def test_a_space_file_names_what_a_wrong_parameter_name_may_have_meant(name, hin
         (lambda: TPESearch(gamma=5), r"gamma is the share of trials TPE counts as good, strictly between 0 and 1, but got 5"),
         (lambda: EvolutionarySearch(population_size=1), r"elitism=2 with population_size=1: .*give a larger population_size or a smaller elitism"),
         (lambda: load_best_model("/nonexistent/search"), r"/nonexistent/search does not exist: give the base_path \(--output\) of a search"),
+        (lambda: load_best_model(Path(__file__).parent), r"tests is not a search's folder \(it holds no journal.sqlite\).*final-model.pt"),
     ],
 )  # fmt: skip
 def test_small_mistakes_are_named_where_they_are_made(make, message) -> None:

@@ -14,6 +14,7 @@ from flair.nn import Model
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective import Objective
 from flair_hpo.search.settings import StudySettings
+from flair_hpo.storage import JOURNAL_NAME
 from flair_hpo.tasks import get_task
 from flair_hpo.training.embedding_specs import from_spec, to_spec
 
@@ -109,6 +110,11 @@ def load_best_model(base_path: Union[str, Path]) -> Model[Any]:
         raise ConfigurationError(f"{folder / BEST_MODEL_NAME} leads out of the search folder (to {path}); not loaded.")
     if not folder.is_dir():
         raise ConfigurationError(f"{folder} does not exist: give the base_path (--output) of a search.")
+    if not (folder / JOURNAL_NAME).is_file():
+        raise ConfigurationError(
+            f"{folder} is not a search's folder (it holds no {JOURNAL_NAME}): give the base_path (--output) of a "
+            "search; a final model (final-model/final-model.pt) loads with flair's own Model.load."
+        )
     if not path.is_file():
         raise ConfigurationError(
             f"{folder} holds no {BEST_MODEL_NAME}: no trial of this search completed, or the best kept no weights "

@@ -36,10 +36,12 @@ def parse_duration(value: Union[float, int, str, timedelta]) -> float:
     if isinstance(value, timedelta):
         seconds: object = value.total_seconds()
     elif isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value)
+        match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value.lower())
         if match is None:
             raise ConfigurationError(f"a duration must look like '90s', '30m' or '2h', but got {value!r}.")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+        if seconds <= 0:
+            raise ConfigurationError(f"the time budget must be a positive duration, but got {value!r}.")
     else:
         seconds = value
     check_positive("the time budget", seconds)
