@@ -119,7 +119,7 @@ def test_a_label_metric_and_a_model_size_limit(flair_cache, tmp_path: Path) -> N
         search_space=space_file, output=tmp_path / "out", seed=3, progress=progress,
     )  # fmt: skip
     failed = sum(t.state is State.FAILED for t in result.search.trials)
-    assert f"{failed} of {len(result.search.trials)} trials failed, {failed} of them with: ModelTooLarge" in (
+    assert f"{failed} of {len(result.search.trials)} trials failed, {failed} of them like: ModelTooLarge" in (
         progress.getvalue()
     )
     by_embeddings = {t.state: [] for t in result.search.trials}
@@ -415,7 +415,11 @@ def test_csv_and_tsv_rows_are_checked_in_the_training_file_and_positions_do_not_
     assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 1
     assert {s.get_label("class").value for s in loaded.corpus.train} == {"book", "play"}
     for name, train, message in [
-        ("semicolons", "label;text\nHUM;who is it\nLOC;where is it\n", r"--text-column 1 is not a column of train.csv: its first row has 1"),
+        (
+            "semicolons",
+            "label;text\nHUM;who is it\nLOC;where is it\n",
+            r"--text-column 1 is not a column of train.csv: its first row has 1",
+        ),
         ("short-row", "label,text\nHUM,who is it\nLOC\n", r"train.csv:3: 1 fields"),
         ("empty-text", "label,text\nHUM,who is it\nLOC, \n", r"train.csv:3: the text column 'text' is empty"),
     ]:

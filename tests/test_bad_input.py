@@ -252,3 +252,20 @@ def test_metric_strings_work_in_the_python_apis_and_a_label_they_name_must_be_th
     with pytest.raises(ConfigurationError, match=r"the metric names label 'NOPE', which the corpus does not have"):
         Orchestrator(trec, tmp_path / "orchestrator", space, search_strategies.RandomSearch(seed=0)).optimize()
     assert not (tmp_path / "orchestrator").exists()
+
+
+def test_a_model_just_over_the_size_limit_is_told_in_bytes_not_in_rounded_equal_sizes() -> None:
+    import torch
+
+    from flair_hpo.training.model_size import ModelTooLarge, check_model_size, saved_size
+
+    class Weights:
+        def _get_state_dict(self) -> dict:
+            return {"weight": torch.zeros(1000)}
+
+    size = saved_size(Weights())  # type: ignore[arg-type]
+    with pytest.raises(ModelTooLarge, match=rf"would take {size:,} bytes, more than the limit of {size - 1:,}$"):
+        check_model_size(Weights(), size - 1)  # type: ignore[arg-type]
+    with pytest.raises(ModelTooLarge, match=r"would take \d\.\dK, more than the limit of 1.0K$"):
+        check_model_size(Weights(), 1000)  # type: ignore[arg-type]
+    check_model_size(Weights(), size)  # type: ignore[arg-type]

@@ -232,9 +232,11 @@ def _failures(search: SearchResult) -> Optional[str]:
     ]
     if not errors:
         return None
-    error, count = Counter(errors).most_common(1)[0]
+    kinds = [re.sub(r"\d+(?:\.\d+)?", "#", error) for error in errors]  # the same error, numbers aside
+    kind, count = Counter(kinds).most_common(1)[0]
+    example = errors[len(kinds) - 1 - kinds[::-1].index(kind)]  # the latest of that kind
     return (
-        f"{len(errors)} of {len(search.trials)} trials failed, {count} of them with: {error} "
+        f"{len(errors)} of {len(search.trials)} trials failed, {count} of them like: {example} "
         f"(every error in {search.base_path / PARAM_SELECTION_NAME})"
     )
 

@@ -38,9 +38,10 @@ def format_bytes(size: float) -> str:
 
 def check_model_size(model: Model, limit: Optional[int]) -> None:
     if limit is not None and (size := saved_size(model)) > limit:
-        raise ModelTooLarge(
-            f"the saved model would take {format_bytes(size)}, more than the limit of {format_bytes(limit)}"
-        )
+        shown = (format_bytes(size), format_bytes(limit))
+        if shown[0] == shown[1]:  # close to the limit: rounded, both would read the same
+            shown = (f"{size:,} bytes", f"{limit:,}")
+        raise ModelTooLarge(f"the saved model would take {shown[0]}, more than the limit of {shown[1]}")
 
 
 def embeddings_bytes(embeddings: Sequence[Any]) -> int:
