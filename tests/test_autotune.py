@@ -540,3 +540,15 @@ def test_a_space_given_as_an_object_keeps_its_own_metric_and_epochs_unless_autot
     with pytest.raises(Captured) as captured:
         autotune(str(trec_folder), search_space=space_file, output=tmp_path / "out", strategy="grid")
     assert captured.value.args == (EvaluationMetric.MICRO_F1_SCORE, 10)  # a space file sets neither: the defaults
+
+
+def test_conll_document_separators_are_not_sentences(tmp_path: Path) -> None:
+    from flair_hpo.frontends.corpora import load_corpus
+
+    document = "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nPeter NNP B-NP B-PER\n\n"
+    for split in ("train", "dev", "test"):
+        (tmp_path / f"{split}.txt").write_text(document * 2, encoding="utf-8")
+    loaded = load_corpus(str(tmp_path))
+    assert [len(split) for split in (loaded.corpus.train, loaded.corpus.dev, loaded.corpus.test)] == [4, 4, 4]
+    assert "-DOCSTART-" not in {token.text for sentence in loaded.corpus.train for token in sentence}
+    assert "6 -DOCSTART- lines left out (document separators, not sentences)" in loaded.source

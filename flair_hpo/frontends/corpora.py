@@ -124,6 +124,26 @@ def _checked_format(
     return corpus_format, notes
 
 
+DOCUMENT_START = "-DOCSTART-"
+
+
+def _without_document_starts(corpus: Corpus) -> int:
+    """Leave out of every split the sentences that are a CoNLL ``-DOCSTART-`` line alone (flair reads each as
+    a sentence of one token); returns how many."""
+    from torch.utils.data import Subset
+
+    left_out = 0
+    for split in ("_train", "_dev", "_test"):
+        dataset = getattr(corpus, split)
+        if dataset is None:
+            continue
+        kept = [i for i, sentence in enumerate(dataset) if [t.text for t in sentence] != [DOCUMENT_START]]
+        if len(kept) < len(dataset):
+            left_out += len(dataset) - len(kept)
+            setattr(corpus, split, Subset(dataset, kept))
+    return left_out
+
+
 def load_folder(
     folder: Path,
     task: Optional[ModelTask],
@@ -154,6 +174,8 @@ def load_folder(
         corpus = flair.datasets.ColumnCorpus(
             folder, {0: "text", corpus_format.columns - 1: label_type}, autofind_splits=False, **common
         )
+        if left_out := _without_document_starts(corpus):
+            notes.append(f"{left_out:,} {DOCUMENT_START} lines left out (document separators, not sentences)")
     split_names = ", ".join(f"{split} {path.name}" for split, path in files.items())
     source = f"{folder}: {split_names}; format {corpus_format.name}" + "".join(f"; {note}" for note in notes)
     task = SEQUENCE_TAGGING if isinstance(corpus_format, ColumnFormat) else TEXT_CLASSIFICATION
