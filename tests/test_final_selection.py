@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from scipy.stats import t as student
@@ -16,6 +17,7 @@ from flair_hpo import parameters as p
 from flair_hpo.analysis import build_report
 from flair_hpo.errors import ConfigurationError
 from flair_hpo.objective import Objective
+from flair_hpo.search.callbacks import SearchCallback
 from flair_hpo.search.final_selection import FinalSelection, score_interval
 from flair_hpo.storage import RunRecord, State, TrialRecord
 from flair_hpo.strategies import GridSearch
@@ -49,9 +51,15 @@ def grid() -> TextClassifierSearchSpace:
     return space
 
 
-def search(base_path: Path, executor: FakeExecutor, selection=None):
+def search(base_path: Path, executor: FakeExecutor, selection=None, callbacks=()):
     return Orchestrator(
-        toy_corpus(), base_path, grid(), GridSearch(seed=SEED), executor=executor, final_selection=selection
+        toy_corpus(),
+        base_path,
+        grid(),
+        GridSearch(seed=SEED),
+        executor=executor,
+        final_selection=selection,
+        callbacks=list(callbacks),
     ).optimize()
 
 
@@ -107,9 +115,17 @@ def test_further_runs_that_fail_leave_the_trial_as_it_was(tmp_path) -> None:
     def later_runs_fail(config: dict, seed: int):
         return None if seed != SEED else lucky_first_run(config, seed)
 
-    executor = FakeExecutor(quality, seed_noise=later_runs_fail)
-    result = search(tmp_path, executor, FinalSelection(candidates=2, runs=3))
+    class Rescored(SearchCallback):
+        def __init__(self) -> None:
+            self.trials: list[int] = []
+
+        def on_trial_rescored(self, trial: TrialRecord, best: Optional[TrialRecord]) -> None:
+            self.trials.append(trial.number)
+
+    executor, rescored = FakeExecutor(quality, seed_noise=later_runs_fail), Rescored()
+    result = search(tmp_path, executor, FinalSelection(candidates=2, runs=3), callbacks=[rescored])
     assert all(trial.state is State.COMPLETED and len(trial.runs) == 1 for trial in result.trials)
+    assert rescored.trials == []  # no score changed: nothing to report as rescored
     assert len(executor.submitted) == 9 + 2  # each candidate tried once, not again and again
     assert config_of(result.best) == LUCKY
 

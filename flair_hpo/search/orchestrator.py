@@ -274,10 +274,12 @@ class Orchestrator:
                 self.executor.submit(self._job(trial, deadline, selection.runs), None)
             while waiting:
                 for number, outcome in self.executor.wait():
+                    runs_before = len(waiting[number].runs)
                     trial = self._add_selection_runs(waiting.pop(number), outcome)
                     best = self._best_model.update(self._journal.trials(), keep=tried)
-                    for callback in self.callbacks:
-                        callback.on_trial_rescored(trial, best)
+                    if len(trial.runs) > runs_before:  # its score changed: a further run completed
+                        for callback in self.callbacks:
+                            callback.on_trial_rescored(trial, best)
                 self._ctrl_c.check()
         self._best_model.update(self._journal.trials(), keep=())
 
