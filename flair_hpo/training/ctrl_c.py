@@ -2,7 +2,7 @@
 
 flair's trainer catches the ``KeyboardInterrupt`` of a Ctrl-C and returns as if training had ended, and an
 exception raised inside a garbage-collector callback (a weak reference's, during ``gc.collect()``) is only
-printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept and raised again where it was lost; inside
+printed. Inside :func:`ctrl_c_noted`, what Ctrl-C raised is kept, not printed, and raised again where it was lost; inside
 :func:`ctrl_c_exits`, Ctrl-C exits, and inside :func:`second_ctrl_c_exits` every Ctrl-C after the first. Inside
 :func:`sigterm_stops`, SIGTERM (a batch scheduler ending a job)
 raises :class:`Terminated`, which stops a search as a Ctrl-C does.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, Optional
@@ -85,8 +86,26 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
     with contextlib.ExitStack() as handled:
         for signum in followed:
             handled.enter_context(_handled_by(signum, note))
+        handled.enter_context(_not_printed_when_noted(ctrl_c))
         yield ctrl_c
     ctrl_c.check()
+
+
+@contextlib.contextmanager
+def _not_printed_when_noted(ctrl_c: CtrlC) -> Iterator[None]:
+    """Python prints what a garbage-collector callback raised ("Exception ignored in ..."): not the noted
+    Ctrl-C, which is raised again on leaving."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if ctrl_c.raised is None or unraisable.exc_value is not ctrl_c.raised:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 @contextlib.contextmanager
