@@ -552,3 +552,30 @@ def test_conll_document_separators_are_not_sentences(tmp_path: Path) -> None:
     assert [len(split) for split in (loaded.corpus.train, loaded.corpus.dev, loaded.corpus.test)] == [4, 4, 4]
     assert "-DOCSTART-" not in {token.text for sentence in loaded.corpus.train for token in sentence}
     assert "6 -DOCSTART- lines left out (document separators, not sentences)" in loaded.source
+
+
+def test_the_folder_stays_held_while_the_final_model_is_made(wnut_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    """A second command in the same folder is refused until the final model is written, not only during the search."""
+    from flair_hpo.errors import SearchInProgressError
+    from flair_hpo.frontends import autotune as module
+    from flair_hpo.storage import exclusive_use
+
+    real_final_model, refused = module.final_model, []
+
+    def final_model_while_another_tries(*args, **kwargs):
+        with (
+            pytest.raises(SearchInProgressError, match="another search is running in"),
+            exclusive_use(tmp_path / "out"),
+        ):
+            pass
+        refused.append(True)
+        return real_final_model(*args, **kwargs)
+
+    monkeypatch.setattr(module, "final_model", final_model_while_another_tries)
+    result = autotune(
+        str(wnut_folder), duration="120s", max_trials=1, max_epochs=1, final_seeds=1, embeddings=str(GLOVE_10K),
+        output=tmp_path / "out", progress=io.StringIO(),
+    )  # fmt: skip
+    assert refused == [True] and result.model_path.is_file()
+    with exclusive_use(tmp_path / "out"):  # released afterwards
+        pass

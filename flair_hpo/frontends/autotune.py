@@ -38,7 +38,7 @@ from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.outputs import PARAM_SELECTION_NAME
 from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, parse_duration
-from flair_hpo.storage import SearchResult, State, check_base_path
+from flair_hpo.storage import SearchResult, State, check_base_path, exclusive_use
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import TEXT_CLASSIFICATION, ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
@@ -212,8 +212,8 @@ def autotune(
         settings = space.to_settings()
         settings.label_type = label_type
         model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
-        keep_previous(model_path)
-        with ctrl_c_exits():  # Ctrl-C while the final model is made, the search having ended by itself
+        with exclusive_use(base_path), ctrl_c_exits():  # another command's search may not start in the folder yet;
+            keep_previous(model_path)  # Ctrl-C while the final model is made, the search having ended by itself
             model = final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
             score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
