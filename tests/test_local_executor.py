@@ -232,7 +232,7 @@ def test_a_trial_out_of_gpu_memory_alone_fails_with_the_error(trec, glove, tmp_p
     space = _packed_space(glove, tmp_path / "marker", times=5)
     result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=LocalExecutor("auto")).optimize()
     assert [t.state.value for t in result.trials] == ["failed", "completed"]
-    assert result.trials[0].error_summary.startswith("run 0: OutOfMemoryError: CUDA out of memory")
+    assert result.trials[0].error_summary.startswith("run 1: OutOfMemoryError: CUDA out of memory")
     assert (tmp_path / "marker").read_text() == "1"  # not run again: it ran alone
 
 

@@ -210,8 +210,8 @@ def test_failed_trials_are_recorded_and_the_search_goes_on(trec, glove, tmp_path
     error_file = tmp_path / "trials" / f"{failed.number:04d}" / "run-1" / "error.txt"
     assert "Traceback (most recent call last)" in error_file.read_text() and "num_layers" in error_file.read_text()
     journalled = Journal(tmp_path / JOURNAL_NAME, read_only=True).trial(failed.number)
-    assert journalled.error.startswith("run 0: ValueError: num_layers") and "Traceback" in journalled.error
-    assert failed.error_summary == "run 0: ValueError: num_layers must be greater than zero"
+    assert journalled.error.startswith("run 1: ValueError: num_layers") and "Traceback" in journalled.error
+    assert failed.error_summary == "run 1: ValueError: num_layers must be greater than zero"
     assert result.best.number == states[("1", "0.1")].number
     assert [row["state"] for row in read_table(tmp_path / "trials.tsv")].count("failed") == 3
 

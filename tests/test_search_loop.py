@@ -205,7 +205,7 @@ def test_a_search_whose_every_trial_fails_the_same_way_stops_after_three(tmp_pat
     caplog.set_level(logging.INFO, logger="flair_hpo")
     result = search(tmp_path, space(RUNS=20), RandomSearch(seed=0), FakeExecutor(lambda config: None))
     assert [t.state for t in result.trials] == [State.FAILED] * 3 and result.best is None
-    assert "search stopped: every trial so far (3) failed the same way: run 0: " in caplog.text
+    assert "search stopped: every trial so far (3) failed the same way: run 1: " in caplog.text
 
 
 def test_configurations_refused_for_the_model_size_limit_stop_the_search_only_when_none_fits() -> None:
@@ -213,7 +213,7 @@ def test_configurations_refused_for_the_model_size_limit_stop_the_search_only_wh
     from flair_hpo.storage import TrialRecord
 
     def failed(number: int, error: str) -> TrialRecord:
-        return TrialRecord(number, {}, {}, State.FAILED, error=f"run 0: {error}")
+        return TrialRecord(number, {}, {}, State.FAILED, error=f"run 1: {error}")
 
     too_large = [
         failed(n, f"ModelTooLarge: the saved model would take {n + 3}.0M, more than the limit of 2.0M")
@@ -226,7 +226,7 @@ def test_configurations_refused_for_the_model_size_limit_stop_the_search_only_wh
     nan_loss = [failed(n, "ValueError: the loss is nan") for n in range(20, 23)]
     assert (
         same_failure(too_large[:3] + nan_loss)
-        == "every trial so far (3) failed the same way: run 0: ValueError: the loss is nan"
+        == "every trial so far (3) failed the same way: run 1: ValueError: the loss is nan"
     )
 
 
@@ -389,7 +389,7 @@ def test_trials_refused_for_the_model_size_limit_do_not_use_up_the_runs_budget()
     from flair_hpo.storage import TrialRecord
 
     settings = space(RUNS=2).to_settings()
-    refused = TrialRecord(0, {}, {}, State.FAILED, error="run 0: ModelTooLarge: the saved model would take 9.0M")
+    refused = TrialRecord(0, {}, {}, State.FAILED, error="run 1: ModelTooLarge: the saved model would take 9.0M")
     trained = TrialRecord(1, {}, {}, State.COMPLETED)
     assert stop_reason(settings, RandomSearch(seed=0), [refused, trained], None) is None
     assert stop_reason(settings, RandomSearch(seed=0), [refused, trained, trained], None) == "2 runs done"
@@ -484,7 +484,7 @@ def test_the_progress_line_times_a_resumed_search_by_its_own_trials_and_redraws_
     clock[0] += 600
     line.on_trial_end(TrialRecord(50, {}, {}, State.COMPLETED, score=0.5), None)
     assert line.fraction_done() == pytest.approx(0.51) and line.eta_seconds() == pytest.approx(49 * 600)
-    refused = TrialRecord(51, {}, {}, State.FAILED, error="run 0: ModelTooLarge: the saved model would take 9.0M")
+    refused = TrialRecord(51, {}, {}, State.FAILED, error="run 1: ModelTooLarge: the saved model would take 9.0M")
     line.on_trial_end(refused, None)  # trained nothing: the trials budget does not count it, nor does the line
     assert line.fraction_done() == pytest.approx(0.51) and "Trials:   51" in line.line()
     line.on_trial_end(TrialRecord(52, {}, {}, State.STOPPED_EARLY, score=0.25), None)

@@ -90,7 +90,7 @@ class TrialRecord:
         failed = next((run for run in self.runs if run.state is State.FAILED), None)
         stopped = next((run for run in self.runs if run.state is State.STOPPED), None)
         if failed is not None:
-            self.state, self.error = State.FAILED, f"run {failed.run}: {failed.error}"
+            self.state, self.error = State.FAILED, f"run {failed.run + 1}: {failed.error}"
         elif stopped is not None:
             self.state = State.STOPPED
         elif any(run.state is State.STOPPED_EARLY for run in self.runs):

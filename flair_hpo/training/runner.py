@@ -182,7 +182,7 @@ class TrialRunner:
             except StoppedEarly:
                 record.state = State.STOPPED_EARLY
             except Exception as error:  # a failed run is a result: out of memory, NaN loss, bad combination
-                log.warning("run %d failed: %s: %s", run, type(error).__name__, error)
+                log.warning("run %d failed: %s: %s", run + 1, type(error).__name__, error)
                 record.state, record.error = State.FAILED, _error_with_traceback(error, folder)
             finally:
                 for observer in observers:  # flair's trainer keeps its plugins; ours must not keep the trainer
