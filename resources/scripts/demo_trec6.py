@@ -15,6 +15,7 @@ def main() -> None:
     from flair.embeddings import WordEmbeddings
 
     from flair_hpo import Orchestrator, parameters, search_spaces, search_strategies
+    from flair_hpo.search.progress import ProgressLine
 
     corpus = TREC_6(sample_missing_splits=False).downsample(
         0.25, downsample_test=False, random_seed=0
@@ -36,7 +37,7 @@ def main() -> None:
 
     base_path = REPOSITORY / "resources" / "results" / "trec6-demo"
     strategy = search_strategies.TPESearch(n_startup_trials=4, seed=1)
-    result = Orchestrator(corpus, base_path, space, strategy).optimize()
+    result = Orchestrator(corpus, base_path, space, strategy, callbacks=[ProgressLine()]).optimize()  # a line a trial
 
     print(f"\n{len(result.trials)} trials; best by {result.objective_label}: {result.best_score:.4f}")
     for key, value in (result.best.parameters if result.best else {}).items():
