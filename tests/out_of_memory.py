@@ -1,6 +1,7 @@
 """Token embeddings that make a trial run out of GPU memory the first ``times`` times they embed, to test
 how an executor handles it: on a GPU by really asking for more memory than it has, elsewhere by raising
-torch's CUDA out-of-memory error. A count in ``marker`` (a file) carries over between worker processes."""
+torch's CUDA out-of-memory error. A count in ``marker`` (a file) carries over between worker processes.
+Also embeddings that fail with a CUDA error other than out-of-memory, as a device-side assert does."""
 
 from __future__ import annotations
 
@@ -47,3 +48,16 @@ class OutOfMemoryEmbeddings(TokenEmbeddings):
             for token in sentence:
                 token.set_embedding(self.name, torch.ones(1, device=flair.device))
         return sentences
+
+
+@register_embeddings
+class CudaErrorEmbeddings(OutOfMemoryEmbeddings):
+    """Fails as a device-side assert does (raised as such on a CPU too) the first ``times`` times."""
+
+    def _add_embeddings_internal(self, sentences: list[Any]) -> list[Any]:
+        path = Path(self.marker)
+        count = int(path.read_text()) if path.exists() else 0
+        if count < self.times:
+            path.write_text(str(count + 1))
+            raise RuntimeError("CUDA error: device-side assert triggered (raised by CudaErrorEmbeddings)")
+        return super()._add_embeddings_internal(sentences)

@@ -332,3 +332,24 @@ def test_a_trial_is_timed_from_when_its_worker_starts_it_not_from_the_workers_im
     worker_side.send(("started",))
     assert executor._receive(worker) == [] and worker.started is not None  # timed from now on
     worker.process.wait()
+
+
+def test_a_worker_that_met_a_cuda_error_is_replaced_and_the_next_trial_trains(
+    trec, glove, tmp_path, monkeypatch, caplog
+) -> None:
+    """CUDA keeps a device-side assert for the process's life: its worker would fail every later trial."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    sys.path.insert(0, str(TESTS))
+    from out_of_memory import CudaErrorEmbeddings
+
+    space = TextClassifierSearchSpace(label_type="question_class")
+    space.add_max_epochs_per_training_run(1)
+    space.add_parameter(
+        p.DocumentPoolEmbeddings.WORD_EMBEDDINGS,
+        options=[[glove, CudaErrorEmbeddings(str(tmp_path / "marker"), 1)], [glove]],
+    )
+    executor = LocalExecutor(1)
+    result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=executor).optimize()
+    assert [t.state.value for t in result.trials] == ["failed", "completed"]
+    assert "CUDA error: device-side assert triggered" in result.trials[0].error_summary
+    assert "trial 0 met a CUDA error that stays with its worker: a fresh one takes its place" in caplog.text

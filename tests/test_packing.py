@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flair_hpo.executors.devices import is_out_of_memory
+from flair_hpo.executors.devices import is_out_of_memory, leaves_cuda_unusable
 from flair_hpo.executors.packing import MEMORY_MARGIN, GpuShare, Packing, ray_fits
 
 GIB = 2**30
@@ -105,3 +105,6 @@ def test_cuda_running_out_of_memory_is_told_from_other_failures() -> None:
     assert is_out_of_memory("RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`")
     assert not is_out_of_memory("AcceleratorError: CUDA error: device-side assert triggered")
     assert not is_out_of_memory("ValueError: the loss is NaN")
+    assert leaves_cuda_unusable("AcceleratorError: CUDA error: device-side assert triggered")
+    assert not leaves_cuda_unusable("AcceleratorError: CUDA error: out of memory")  # requeued, not a broken worker
+    assert not leaves_cuda_unusable("ValueError: the loss is NaN")

@@ -29,3 +29,9 @@ OUT_OF_MEMORY_MESSAGES = (
 def is_out_of_memory(error: str) -> bool:
     """Whether a failed run's error (``Type: message`` and traceback) is CUDA running out of memory."""
     return error.startswith("OutOfMemoryError") or any(text in error for text in OUT_OF_MEMORY_MESSAGES)
+
+
+def leaves_cuda_unusable(error: str) -> bool:
+    """Whether a failed run's error is a CUDA error after which its process cannot use the GPU again (a
+    device-side assert, an illegal memory access: CUDA keeps the error for the process's life)."""
+    return "CUDA error" in error and not is_out_of_memory(error)

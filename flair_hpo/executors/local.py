@@ -29,7 +29,7 @@ import torch
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.executors import corpus_pickling
 from flair_hpo.executors.base import Executor, Outcome, SearchSetup, TrialJob
-from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory
+from flair_hpo.executors.devices import cpu_cores, gpu_free_bytes, is_out_of_memory, leaves_cuda_unusable
 from flair_hpo.executors.job_remainders import remaining, unreported, with_failure
 from flair_hpo.executors.local_processes import Worker, WorkerProcesses
 from flair_hpo.executors.packing import Packing
@@ -244,6 +244,11 @@ class LocalExecutor(Executor):
             worker.job = None
             if worker.out_of_memory is not None:
                 return self._ran_out_of_memory(worker, job)
+            if any(leaves_cuda_unusable(record.error or "") for record in worker.reported):
+                log.warning(
+                    "trial %d met a CUDA error that stays with its worker: a fresh one takes its place", job.number
+                )
+                self._replace(worker)
             return [(job.number, list(worker.reported))]
         return []
 
