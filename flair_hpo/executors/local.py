@@ -181,6 +181,8 @@ class LocalExecutor(Executor):
         if self._cache is not None:  # computed once here; workers read the tables from disk
             modules = [v for value in job.config.values() for v in (value if isinstance(value, list) else [value])]
             self._cache.prepare([m for m in modules if isinstance(m, torch.nn.Module)], self._corpus)
+            if torch.cuda.is_initialized():  # what computing took here is free again for the trials packed by it
+                torch.cuda.empty_cache()
         config = {key: self._shared.stand_in(value) for key, value in job.config.items()}
         worker.job, worker.rule, worker.started = job, rule, None
         sent = TrialJob(job.number, config, job.runs, job.seconds_left_now())  # the worker's clock starts now
