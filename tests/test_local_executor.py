@@ -190,14 +190,15 @@ def test_the_same_configurations_score_the_same_as_one_at_a_time(trec, glove, tm
     assert scores == {t.number: (t.parameters, t.score) for t in alone.trials}
 
 
-def _packed_space(glove, marker: Path, times: int) -> TextClassifierSearchSpace:
-    from out_of_memory import OutOfMemoryEmbeddings
+def _packed_space(glove, marker: Path, times: int, failure: str = "OutOfMemoryEmbeddings") -> TextClassifierSearchSpace:
+    import out_of_memory
 
+    failing = getattr(out_of_memory, failure)(str(marker), times)
     space = TextClassifierSearchSpace(label_type="question_class")
     space.add_max_epochs_per_training_run(3)
     space.add_parameter(
-        p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove, OutOfMemoryEmbeddings(str(marker), times)], [glove]]
-    )  # the first trial runs out of memory at its first batch, while the second trains
+        p.DocumentPoolEmbeddings.WORD_EMBEDDINGS, options=[[glove, failing], [glove]]
+    )  # the first trial fails (runs out of memory) at its first batch, while the second trains
     space.add_parameter(p.ModelTrainer.LEARNING_RATE, options=[0.1])
     return space
 
@@ -340,16 +341,8 @@ def test_a_worker_that_met_a_cuda_error_is_replaced_and_the_next_trial_trains(
     """CUDA keeps a device-side assert for the process's life: its worker would fail every later trial."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     sys.path.insert(0, str(TESTS))
-    from out_of_memory import CudaErrorEmbeddings
-
-    space = TextClassifierSearchSpace(label_type="question_class")
-    space.add_max_epochs_per_training_run(1)
-    space.add_parameter(
-        p.DocumentPoolEmbeddings.WORD_EMBEDDINGS,
-        options=[[glove, CudaErrorEmbeddings(str(tmp_path / "marker"), 1)], [glove]],
-    )
-    executor = LocalExecutor(1)
-    result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=executor).optimize()
+    space = _packed_space(glove, tmp_path / "marker", times=1, failure="CudaErrorEmbeddings")
+    result = Orchestrator(trec, tmp_path / "search", space, GridSearch(), executor=LocalExecutor(1)).optimize()
     assert [t.state.value for t in result.trials] == ["failed", "completed"]
     assert "CUDA error: device-side assert triggered" in result.trials[0].error_summary
     assert "trial 0 met a CUDA error that stays with its worker: a fresh one takes its place" in caplog.text
