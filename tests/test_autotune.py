@@ -146,7 +146,7 @@ def test_a_label_metric_and_a_model_size_limit(flair_cache, tmp_path: Path) -> N
     ("arguments", "message"),
     [
         (["trec_7"], "'trec_7' is neither a folder nor a flair dataset name; did you mean trec_6"),
-        (["trec_6", "--duration", "0"], "the time budget must be a positive number, but got 0"),
+        (["trec_6", "--duration", "0"], "the time budget must be a positive duration, but got .0."),
         (["trec_6", "--metric", "f1:NOPE"], "the metric names label 'NOPE', which the corpus does not have"),
         (["trec_6", "--metric", "precision"], "'precision' is not a metric"),
         (["trec_6", "--model-size", "20Q"], "a model size must look like '20M', '500K' or '1.5G', but got '20Q'"),
