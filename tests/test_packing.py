@@ -86,16 +86,22 @@ def test_ray_out_of_memory_lowers_the_share_below_what_the_trial_shared_and_alon
     assert first.out_of_memory(1.0) is False and first.trials_per_gpu() == 16  # failed, not retried; no collapse
 
 
-def test_ray_places_as_many_trials_as_the_share_says() -> None:
-    """Ray counts resources in steps of 1/10000, rounded: a share must be rounded down to fit its count."""
-    assert 1.0 // 0.2 == 4.0 and ray_fits(1.0, 0.2) == 5  # floating point alone would admit one trial fewer
-    assert ray_fits(1.0, 1 / 7) == 6 and ray_fits(16.0, 1.0) == 16 and ray_fits(0.5, 1.0) == 0
-    for trials in range(1, 100):  # Ray's step cannot make every larger count exact (no step of 1/10000 fits 110)
+def test_ray_places_as_many_trials_as_the_share_says_and_an_out_of_memory_lowers_it() -> None:
+    """Ray counts resources in steps of 1/10000, rounded, and a fraction of a GPU within one GPU: the share is
+    the step that places the count packing allows (one fewer where no step does, never more)."""
+    assert 1.0 // 0.2 == 4.0 and ray_fits(1.0, 0.2, per_device=True) == 5  # floating point: one trial fewer
+    assert ray_fits(1.0, 1 / 7, per_device=True) == 6 and ray_fits(16.0, 1.0) == 16 and ray_fits(0.5, 1.0) == 0
+    assert ray_fits(16.0, 0.3) == 53 and ray_fits(16.0, 0.3, per_device=True) == 48  # CPUs pool; GPUs do not
+    for trials in range(1, 151):
         share = GpuShare()
-        share.measured(peak_bytes=1, gpu_bytes=1)
-        share.trials_per_gpu = lambda trials=trials: trials  # type: ignore[method-assign]
-        assert ray_fits(1.0, share.fraction) == trials and ray_fits(3.0, share.fraction) == 3 * trials
-        assert share.out_of_memory(share.fraction) is (trials > 1)
+        share.measured(peak_bytes=GIB, gpu_bytes=int(trials * GIB * (1 + MEMORY_MARGIN)) + 1)
+        assert share.trials_per_gpu() == trials
+        placed = ray_fits(1.0, share.fraction, per_device=True)
+        assert placed == trials if trials < 100 else trials * 0.97 <= placed <= trials, trials
+        assert ray_fits(3.0, share.fraction, per_device=True) == 3 * placed
+        if trials > 1:  # a trial that ran out of memory beside the others: one fewer per GPU from now on
+            assert share.out_of_memory(share.fraction) is True
+            assert ray_fits(1.0, share.fraction, per_device=True) < placed, trials
 
 
 def test_cuda_running_out_of_memory_is_told_from_other_failures() -> None:

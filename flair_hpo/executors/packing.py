@@ -76,12 +76,12 @@ class Packing:
 RAY_RESOURCE_UNITS = 10_000  # Ray counts a resource in steps of 1/10000, rounding each quantity to the nearest
 
 
-def ray_fits(available: float, request: float) -> int:
+def ray_fits(available: float, request: float, per_device: bool = False) -> int:
     """How many requests of ``request`` Ray places in ``available`` of a resource, counted as Ray counts them
-    (``1.0 // 0.2`` is 4 in floating point; Ray places 5, and 6 of 1/7). A fraction of one must fit within one
-    GPU, so fractions are counted per whole unit."""
+    (``1.0 // 0.2`` is 4 in floating point; Ray places 5, and 6 of 1/7). ``per_device`` (GPUs): a fraction of
+    one must fit within one device, so fractions are counted per whole unit."""
     units, step = round(available * RAY_RESOURCE_UNITS), max(1, round(request * RAY_RESOURCE_UNITS))
-    if step >= RAY_RESOURCE_UNITS:
+    if step >= RAY_RESOURCE_UNITS or not per_device:
         return units // step
     return units // RAY_RESOURCE_UNITS * (RAY_RESOURCE_UNITS // step) + units % RAY_RESOURCE_UNITS // step
 
@@ -103,9 +103,14 @@ class GpuShare:
 
     @property
     def fraction(self) -> float:
-        """What one trial requests of a GPU (``num_gpus``): ``1 / trials_per_gpu()`` rounded down to Ray's
-        step, so that Ray places that many trials on one GPU (1/7 would be counted as 0.1429, and fit 6)."""
-        return math.floor(RAY_RESOURCE_UNITS / self.trials_per_gpu()) / RAY_RESOURCE_UNITS
+        """What one trial requests of a GPU (``num_gpus``): ``1 / trials_per_gpu()`` in Ray's steps, so that Ray
+        places that many trials on one GPU (1/7 would be counted as 0.1429, and fit 6); from 100 trials on, where
+        no step gives that many (none places 110), a few fewer, never more."""
+        trials = self.trials_per_gpu()
+        step = RAY_RESOURCE_UNITS // trials
+        if RAY_RESOURCE_UNITS // step > trials:
+            step += 1
+        return step / RAY_RESOURCE_UNITS
 
     def measured(self, peak_bytes: int, gpu_bytes: int) -> None:
         """A trial reported its peak GPU memory and the memory of the GPU it ran on (0, 0 on a CPU)."""
@@ -116,7 +121,7 @@ class GpuShare:
     def out_of_memory(self, fraction: float) -> bool:
         """A trial that held ``fraction`` of a GPU ran out of its memory; True when it shared the GPU (so at most one
         trial fewer per GPU than it shared with from now on, and the trial is worth running again)."""
-        sharing = round(1 / fraction) if fraction > 0 else 1
+        sharing = ray_fits(1.0, fraction, per_device=True) if fraction > 0 else 1  # as Ray placed them
         if sharing <= 1:
             return False
         self.ceiling = min(self.ceiling or sharing, sharing - 1)

@@ -146,7 +146,10 @@ class RayExecutor(Executor):
 
     def _concurrency(self) -> int:
         available = self.ray.cluster_resources()
-        fits = [ray_fits(available.get(name.upper(), 0), amount) for name, amount in self._request().items()]
+        fits = [
+            ray_fits(available.get(name.upper(), 0), amount, per_device=name == "gpu")
+            for name, amount in self._request().items()
+        ]
         capacity = min(fits) if fits else 1
         if capacity < 1:
             raise ConfigurationError(
