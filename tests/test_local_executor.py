@@ -346,3 +346,19 @@ def test_a_worker_that_met_a_cuda_error_is_replaced_and_the_next_trial_trains(
     assert [t.state.value for t in result.trials] == ["failed", "completed"]
     assert "CUDA error: device-side assert triggered" in result.trials[0].error_summary
     assert "trial 0 met a CUDA error that stays with its worker: a fresh one takes its place" in caplog.text
+
+
+def test_freeing_cudas_cache_after_a_sticky_cuda_error_is_logged_not_raised(monkeypatch, caplog) -> None:
+    """After a device-side assert, freeing CUDA's cache fails too: the run's record and the worker's "done"
+    must still get out, so that the trial is journalled with its error and the worker replaced."""
+    import torch
+
+    from flair_hpo.training.runner import free_cuda_cache
+
+    def sticky() -> None:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "empty_cache", sticky)
+    free_cuda_cache()
+    assert "CUDA's cached memory could not be freed: CUDA error: device-side assert triggered" in caplog.text

@@ -47,7 +47,7 @@ def serve(connection: Connection) -> None:
     from flair_hpo.training.embedding_cache import EmbeddingCache
     from flair_hpo.training.frozen_heap import frozen_heap
     from flair_hpo.training.plugins import UsageReporter
-    from flair_hpo.training.runner import TrialRunner
+    from flair_hpo.training.runner import TrialRunner, free_cuda_cache
 
     _, corpus, settings, quiet, cache_folder, threads = pickle.loads(setup)
     if threads:
@@ -81,7 +81,7 @@ def serve(connection: Connection) -> None:
                 runner, job, rule, on_run=lambda record: connection.send(("run", record)), plugins=usage_reporter
             )
             if flair.device.type == "cuda":  # the next trial's peak counts its own memory, not this one's cache
-                torch.cuda.empty_cache()
+                free_cuda_cache()
             connection.send(("done", records))
 
 

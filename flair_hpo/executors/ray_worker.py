@@ -87,6 +87,7 @@ def run_trial(
 
     from flair_hpo.training.frozen_heap import frozen_heap
     from flair_hpo.training.plugins import UsageReporter
+    from flair_hpo.training.runner import free_cuda_cache
 
     runner = _worker_runner(setup)
     job.config = {key: _restore(value, setup) for key, value in job.config.items()}
@@ -104,5 +105,5 @@ def run_trial(
         )
     gpu_bytes = int(torch.cuda.mem_get_info(flair.device)[1]) if on_gpu else 0
     if on_gpu:  # the next trial's peak counts its own memory, not this one's cache
-        torch.cuda.empty_cache()
+        free_cuda_cache()
     return TrialResult(records, max(peaks), gpu_bytes)

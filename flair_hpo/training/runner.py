@@ -191,11 +191,21 @@ class TrialRunner:
                 model = None  # the model, trainer and optimizer are garbage now, freed by this collection
                 clear_embeddings(self.corpus)
                 gc.collect()
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
+                free_cuda_cache()
         record.duration = time.monotonic() - started
         record.dev_scores, record.dev_losses = recorder.dev_scores, recorder.dev_losses
         record.score = objective.run_score(record.dev_scores, record.dev_losses)
         if record.state is State.COMPLETED and record.score is None:
             record.state, record.error = State.FAILED, "no dev evaluation was recorded"
         return record
+
+
+def free_cuda_cache() -> None:
+    """Give CUDA's cached memory back. After a CUDA error that stays with the process (a device-side assert)
+    this fails too; the run's record, which holds the first error, is what must get out, so it is logged."""
+    if not torch.cuda.is_available():
+        return
+    try:
+        torch.cuda.empty_cache()
+    except RuntimeError as error:
+        log.warning("CUDA's cached memory could not be freed: %s", error)
