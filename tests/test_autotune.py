@@ -414,6 +414,11 @@ def test_csv_and_tsv_rows_are_checked_in_the_training_file_and_positions_do_not_
     assert "text column 'utterance', label column 'intent_name'" in loaded.source
     assert len(loaded.corpus.train) == 3 and len(loaded.corpus.dev) == 1
     assert {s.get_label("class").value for s in loaded.corpus.train} == {"book", "play"}
+    rare = tmp_path / "rare-class-first"  # its first row's class is in no other row, but it is a sentence
+    rare.mkdir()
+    (rare / "train.csv").write_text("where is paris,LOC\nwho is he,HUM\nwho are they,HUM\nwhat is it,DESC\n")
+    loaded = load_corpus(str(rare), text_column=["0"], label_column="1")
+    assert "text column 0, label column 1" in loaded.source and len(loaded.corpus.train) == 4
     for name, train, message in [
         (
             "semicolons",

@@ -173,18 +173,28 @@ def _named_column(
 
 
 def _label_of_a_header(rows: Sequence[Sequence[str]], label_column: Optional[Column]) -> bool:
-    """True when the first row's cell in the label column (given by position) is a label of no other row,
-    while the other rows' labels repeat: the name of the column, not a class."""
+    """True when the first row looks like column names (single words, not numbers) and its cell in the label
+    column (given by position) is a label of no other row, while the other rows' labels repeat."""
     if label_column is None or not str(label_column).isdigit() or len(rows) < 3:
         return False
-    position = int(label_column)
+    position, first = int(label_column), rows[0]
     labels = [row[position].strip() for row in rows[1:] if len(row) > position]
+    names = all(cell.strip() and len(cell.split()) == 1 and not _is_number(cell) for cell in first)
     return (
-        bool(labels)
-        and len(rows[0]) > position
-        and rows[0][position].strip() not in labels
+        names
+        and bool(labels)
+        and len(first) > position
+        and first[position].strip() not in labels
         and len(set(labels)) < len(labels)
     )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _delimited(
