@@ -560,27 +560,47 @@ def test_conll_document_separators_are_not_sentences(tmp_path: Path) -> None:
 
 
 def test_the_folder_stays_held_while_the_final_model_is_made(wnut_folder: Path, tmp_path: Path, monkeypatch) -> None:
-    """A second command in the same folder is refused until the final model is written, not only during the search."""
+    """A second command in the same folder is refused from the search's start until the final model is written,
+    with no gap after the search (the other command is played by another thread, as the lock is per thread)."""
+    import threading
+
     from flair_hpo.errors import SearchInProgressError
     from flair_hpo.frontends import autotune as module
+    from flair_hpo.search.orchestrator import Orchestrator
     from flair_hpo.storage import exclusive_use
 
-    real_final_model, refused = module.final_model, []
+    def another_command() -> str:
+        outcome: list[str] = []
 
-    def final_model_while_another_tries(*args, **kwargs):
-        with (
-            pytest.raises(SearchInProgressError, match="another search is running in"),
-            exclusive_use(tmp_path / "out"),
-        ):
-            pass
-        refused.append(True)
+        def take() -> None:
+            try:
+                with exclusive_use(tmp_path / "out"):
+                    outcome.append("taken")
+            except SearchInProgressError:
+                outcome.append("refused")
+
+        thread = threading.Thread(target=take)
+        thread.start()
+        thread.join()
+        return outcome[0]
+
+    seen: list[str] = []
+    real_optimize, real_final_model = Orchestrator.optimize, module.final_model
+
+    def optimize_then_try(self, *args, **kwargs):
+        result = real_optimize(self, *args, **kwargs)
+        seen.append(another_command())  # after the search has released its own hold
+        return result
+
+    def final_model_then_try(*args, **kwargs):
+        seen.append(another_command())
         return real_final_model(*args, **kwargs)
 
-    monkeypatch.setattr(module, "final_model", final_model_while_another_tries)
+    monkeypatch.setattr(Orchestrator, "optimize", optimize_then_try)
+    monkeypatch.setattr(module, "final_model", final_model_then_try)
     result = autotune(
         str(wnut_folder), duration="120s", max_trials=1, max_epochs=1, final_seeds=1, embeddings=str(GLOVE_10K),
         output=tmp_path / "out", progress=io.StringIO(),
     )  # fmt: skip
-    assert refused == [True] and result.model_path.is_file()
-    with exclusive_use(tmp_path / "out"):  # released afterwards
-        pass
+    assert seen == ["refused", "refused"] and result.model_path.is_file()
+    assert another_command() == "taken"  # released afterwards

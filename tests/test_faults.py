@@ -138,6 +138,35 @@ while True:
 """
 
 
+def test_a_thread_holding_the_base_path_holds_it_again_and_the_lock_goes_with_the_last_hold(tmp_path) -> None:
+    """A command holds its search's folder around the search's own hold and beyond it; another thread (as
+    another command would) is refused until the last hold ends, whichever ends first."""
+    import threading
+
+    def another_thread() -> str:
+        outcome: list[str] = []
+
+        def take() -> None:
+            try:
+                with exclusive_use(tmp_path):
+                    outcome.append("taken")
+            except SearchInProgressError:
+                outcome.append("refused")
+
+        thread = threading.Thread(target=take)
+        thread.start()
+        thread.join()
+        return outcome[0]
+
+    search, command = exclusive_use(tmp_path), exclusive_use(tmp_path)
+    search.__enter__()
+    command.__enter__()
+    search.__exit__(None, None, None)  # the search ends first; the command still holds the folder
+    assert another_thread() == "refused"
+    command.__exit__(None, None, None)
+    assert another_thread() == "taken"
+
+
 def test_the_journal_survives_a_crash_in_the_middle_of_a_write(tmp_path) -> None:
     path = tmp_path / JOURNAL_NAME
     assert subprocess.run([sys.executable, "-c", CRASH_IN_WRITE, str(path)]).returncode == 9

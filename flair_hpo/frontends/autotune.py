@@ -14,6 +14,7 @@ A second Ctrl-C exits at once; the journal already holds every finished trial.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -33,6 +34,7 @@ from flair_hpo.frontends.final_model import FINAL_MODEL_FOLDER, final_model, kee
 from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import check_space_transformers, check_transformer, load_word_embeddings
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
+from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.outputs import PARAM_SELECTION_NAME
@@ -192,16 +194,17 @@ def autotune(
         space.add_max_epochs_per_training_run(max_epochs if max_epochs is not None else default_epochs)
     space.max_model_bytes = size_limit
 
+    folder = contextlib.ExitStack()
     orchestrator = Orchestrator(
         corpus,
         base_path,
         space,
         search_strategy,
-        callbacks=[ProgressLine(progress)],
+        callbacks=[ProgressLine(progress), FolderKept(folder)],
         early_stopping=stopping_rule,
         final_selection=FinalSelection(runs=final_seeds) if final_seeds > 1 else None,
     )
-    with second_ctrl_c_exits():  # a Ctrl-C after the first, while the search stops or the final model is made
+    with folder, second_ctrl_c_exits():  # a Ctrl-C after the first, while the search stops or the final model is made
         search, interrupted = _searched(orchestrator)
         if search is None or search.best is None or search.best_parameters is None:
             raise AutotuneError(_no_best_message(search, seconds, interrupted))
@@ -212,8 +215,8 @@ def autotune(
         settings = space.to_settings()
         settings.label_type = label_type
         model_path = base_path / FINAL_MODEL_FOLDER / "final-model.pt"
-        with exclusive_use(base_path), ctrl_c_exits():  # another command's search may not start in the folder yet;
-            keep_previous(model_path)  # Ctrl-C while the final model is made, the search having ended by itself
+        with ctrl_c_exits():  # Ctrl-C while the final model is made, the search having ended by itself
+            keep_previous(model_path)
             model = final_model(search, settings, corpus, model_path, seed, train_with_dev, stream)
             score = score_on_test(model, corpus, parsed_metric, label_type)
     model_bytes = saved_size(model)
@@ -222,6 +225,17 @@ def autotune(
     if failures is not None:
         print(failures, file=stream, flush=True)
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.value, interrupted)
+
+
+class FolderKept(SearchCallback):
+    """Holds the search's folder from the search's start into ``held``, so that it stays held after the search
+    until the command closes ``held``: no other command's search starts there before the final model is made."""
+
+    def __init__(self, held: contextlib.ExitStack) -> None:
+        self.held = held
+
+    def on_search_start(self, context: SearchContext) -> None:
+        self.held.enter_context(exclusive_use(context.base_path))
 
 
 def _failures(search: SearchResult) -> Optional[str]:

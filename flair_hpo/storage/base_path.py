@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Union
@@ -39,10 +40,32 @@ def prepare_base_path(base_path: Union[str, Path]) -> Path:
     return path
 
 
+_HELD: dict[tuple[Path, int], tuple[list[int], contextlib.ExitStack]] = {}  # (folder, thread) -> holds, the lock
+
+
 @contextlib.contextmanager
 def exclusive_use(base_path: Path) -> Iterator[None]:
-    """Hold ``base_path`` for this process; another search already holding it is an error.
-    The operating system releases the lock when the process ends, however it ends."""
+    """Hold ``base_path`` for this process; another search already holding it is an error. A thread that
+    holds it already holds it once more, and the lock goes when the last hold ends, in whatever order (a
+    command keeps its search's folder until its final model is made). The operating system releases the
+    lock when the process ends, however it ends."""
+    key = (Path(base_path).resolve(), threading.get_ident())
+    if key not in _HELD:
+        lock = contextlib.ExitStack()
+        lock.enter_context(_locked(base_path))
+        _HELD[key] = ([0], lock)
+    holds = _HELD[key][0]
+    holds[0] += 1
+    try:
+        yield
+    finally:
+        holds[0] -= 1
+        if holds[0] == 0:
+            _HELD.pop(key)[1].close()
+
+
+@contextlib.contextmanager
+def _locked(base_path: Path) -> Iterator[None]:
     path = base_path / LOCK_NAME
     handle = path.open("a+", encoding="utf-8")
     try:
