@@ -230,7 +230,7 @@ def test_a_space_file_names_what_a_wrong_parameter_name_may_have_meant(name, hin
         (lambda: TPESearch(gamma=5), r"gamma is the share of trials TPE counts as good, strictly between 0 and 1, but got 5"),
         (lambda: EvolutionarySearch(population_size=1), r"elitism=2 with population_size=1: .*give a larger population_size or a smaller elitism"),
         (lambda: load_best_model("/nonexistent/search"), r"/nonexistent/search does not exist: give the base_path \(--output\) of a search"),
-        (lambda: load_best_model(Path(__file__).parent), r"tests is not a search's folder \(it holds no journal.sqlite\).*final-model.pt"),
+        (lambda: load_best_model(Path(__file__).parent), r"tests is not a search's folder \(it holds no journal.sqlite nor best_parameters.json\).*final-model.pt"),
     ],
 )  # fmt: skip
 def test_small_mistakes_are_named_where_they_are_made(make, message) -> None:

@@ -26,7 +26,7 @@ from flair_hpo.executors.packing import GpuShare, ray_fits
 from flair_hpo.executors.ray_starts import StartTimes
 from flair_hpo.executors.ray_worker import Shared, TrialResult, WorkerSetup, run_trial
 from flair_hpo.executors.remote_rule import RemoteRule, RuleHolder
-from flair_hpo.executors.shared_objects import picklable
+from flair_hpo.executors.shared_objects import on_the_cpu, picklable
 from flair_hpo.optional import require
 from flair_hpo.storage.records import State
 
@@ -206,8 +206,9 @@ class RayExecutor(Executor):
         return value
 
     def _put(self, module: torch.nn.Module) -> Any:
-        """Put an embedding object into the object store once (without flair's per-instance caches)."""
-        with picklable(module):
+        """Put an embedding object into the object store once (without flair's per-instance caches, and from
+        the CPU: a task on another GPU, or on none, could not load it from this process's GPU)."""
+        with picklable(module), on_the_cpu(module):
             return self.ray.put(module)
 
     def submit(self, job: TrialJob, early_stopping: Any) -> None:

@@ -110,10 +110,11 @@ def load_best_model(base_path: Union[str, Path]) -> Model[Any]:
         raise ConfigurationError(f"{folder / BEST_MODEL_NAME} leads out of the search folder (to {path}); not loaded.")
     if not folder.is_dir():
         raise ConfigurationError(f"{folder} does not exist: give the base_path (--output) of a search.")
-    if not (folder / JOURNAL_NAME).is_file():
+    if not (folder / JOURNAL_NAME).is_file() and not (folder / BEST_PARAMETERS_NAME).is_file():
         raise ConfigurationError(
-            f"{folder} is not a search's folder (it holds no {JOURNAL_NAME}): give the base_path (--output) of a "
-            "search; a final model (final-model/final-model.pt) loads with flair's own Model.load."
+            f"{folder} is not a search's folder (it holds no {JOURNAL_NAME} nor {BEST_PARAMETERS_NAME}): give the "
+            "base_path (--output) of a search; a final model (final-model/final-model.pt) loads with flair's own "
+            "Model.load."
         )
     if not path.is_file():
         raise ConfigurationError(

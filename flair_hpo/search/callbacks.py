@@ -21,7 +21,8 @@ class SearchContext:
     strategy: str
     seed: int
     resumed_trials: int
-    resumed_trained: int  # of the resumed trials, those trained (a trial refused for its size is not)
+    resumed_trained: Optional[int] = None  # of the resumed trials, those trained (not one refused for its size);
+    # None: all of them
 
 
 class SearchCallback:

@@ -34,7 +34,8 @@ class ProgressLine(SearchCallback):
         self.started = time.monotonic()
         self.budget_seconds = context.settings.budgets.seconds
         self.max_trials = context.settings.budgets.trials
-        self.trials = self.resumed = context.resumed_trained
+        trained = context.resumed_trained
+        self.trials = self.resumed = context.resumed_trials if trained is None else trained
         self._stop.clear()  # the same line may watch another optimize() call
         if self.interactive:
             self._thread = threading.Thread(target=self._redraw, daemon=True)

@@ -86,7 +86,8 @@ def ctrl_c_noted() -> Iterator[CtrlC]:
     with contextlib.ExitStack() as handled:
         for signum in followed:
             handled.enter_context(_handled_by(signum, note))
-        handled.enter_context(_not_printed_when_noted(ctrl_c))
+        if followed:  # nothing is noted where Ctrl-C and SIGTERM are not followed (outside the main thread)
+            handled.enter_context(_not_printed_when_noted(ctrl_c))
         yield ctrl_c
     ctrl_c.check()
 

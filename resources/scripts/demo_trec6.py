@@ -37,7 +37,7 @@ def main() -> None:
 
     base_path = REPOSITORY / "resources" / "results" / "trec6-demo"
     strategy = search_strategies.TPESearch(n_startup_trials=4, seed=1)
-    result = Orchestrator(corpus, base_path, space, strategy, callbacks=[ProgressLine()]).optimize()  # a line a trial
+    result = Orchestrator(corpus, base_path, space, strategy, callbacks=[ProgressLine()]).optimize()
 
     print(f"\n{len(result.trials)} trials; best by {result.objective_label}: {result.best_score:.4f}")
     for key, value in (result.best.parameters if result.best else {}).items():
