@@ -61,7 +61,8 @@ def _difference(key: str, journalled: Any, now: Any) -> str:
             "the corpus's training or dev sentences or their labels are not those journalled (a corpus downsampled "
             "without a fixed random_seed is another sample each time, and so is the dev data flair samples for a "
             "dataset without it, such as TREC_6(): load that with sample_missing_splits=False and the search splits "
-            "dev data off by its seed)"
+            "dev data off by its seed; a CoNLL folder's search journalled while its -DOCSTART- lines were read as "
+            "sentences, before flair-hpo left them out, is another corpus too)"
         )
     if isinstance(journalled, dict) and isinstance(now, dict):
         changed = [
