@@ -562,38 +562,21 @@ def test_conll_document_separators_are_not_sentences(tmp_path: Path) -> None:
 def test_the_folder_stays_held_while_the_final_model_is_made(wnut_folder: Path, tmp_path: Path, monkeypatch) -> None:
     """A second command in the same folder is refused from the search's start until the final model is written,
     with no gap after the search (the other command is played by another thread, as the lock is per thread)."""
-    import threading
+    from folder_lock import another_thread_takes
 
-    from flair_hpo.errors import SearchInProgressError
     from flair_hpo.frontends import autotune as module
     from flair_hpo.search.orchestrator import Orchestrator
-    from flair_hpo.storage import exclusive_use
-
-    def another_command() -> str:
-        outcome: list[str] = []
-
-        def take() -> None:
-            try:
-                with exclusive_use(tmp_path / "out"):
-                    outcome.append("taken")
-            except SearchInProgressError:
-                outcome.append("refused")
-
-        thread = threading.Thread(target=take)
-        thread.start()
-        thread.join()
-        return outcome[0]
 
     seen: list[str] = []
     real_optimize, real_final_model = Orchestrator.optimize, module.final_model
 
     def optimize_then_try(self, *args, **kwargs):
         result = real_optimize(self, *args, **kwargs)
-        seen.append(another_command())  # after the search has released its own hold
+        seen.append(another_thread_takes(tmp_path / "out"))  # after the search has released its own hold
         return result
 
     def final_model_then_try(*args, **kwargs):
-        seen.append(another_command())
+        seen.append(another_thread_takes(tmp_path / "out"))
         return real_final_model(*args, **kwargs)
 
     monkeypatch.setattr(Orchestrator, "optimize", optimize_then_try)
@@ -603,4 +586,4 @@ def test_the_folder_stays_held_while_the_final_model_is_made(wnut_folder: Path, 
         output=tmp_path / "out", progress=io.StringIO(),
     )  # fmt: skip
     assert seen == ["refused", "refused"] and result.model_path.is_file()
-    assert another_command() == "taken"  # released afterwards
+    assert another_thread_takes(tmp_path / "out") == "taken"  # released afterwards

@@ -16,6 +16,7 @@ import fault_search
 import parallel_fake_search
 import preloaded
 import pytest
+from folder_lock import another_thread_takes
 
 from flair_hpo.errors import SearchInProgressError
 from flair_hpo.storage import JOURNAL_NAME, Journal, RunRecord, State, TrialRecord, exclusive_use
@@ -141,30 +142,13 @@ while True:
 def test_a_thread_holding_the_base_path_holds_it_again_and_the_lock_goes_with_the_last_hold(tmp_path) -> None:
     """A command holds its search's folder around the search's own hold and beyond it; another thread (as
     another command would) is refused until the last hold ends, whichever ends first."""
-    import threading
-
-    def another_thread() -> str:
-        outcome: list[str] = []
-
-        def take() -> None:
-            try:
-                with exclusive_use(tmp_path):
-                    outcome.append("taken")
-            except SearchInProgressError:
-                outcome.append("refused")
-
-        thread = threading.Thread(target=take)
-        thread.start()
-        thread.join()
-        return outcome[0]
-
     search, command = exclusive_use(tmp_path), exclusive_use(tmp_path)
     search.__enter__()
     command.__enter__()
     search.__exit__(None, None, None)  # the search ends first; the command still holds the folder
-    assert another_thread() == "refused"
+    assert another_thread_takes(tmp_path) == "refused"
     command.__exit__(None, None, None)
-    assert another_thread() == "taken"
+    assert another_thread_takes(tmp_path) == "taken"
 
 
 def test_the_journal_survives_a_crash_in_the_middle_of_a_write(tmp_path) -> None:
