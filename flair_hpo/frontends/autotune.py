@@ -31,16 +31,17 @@ from flair_hpo.early_stopping import make_rule
 from flair_hpo.errors import ConfigurationError, check_positive
 from flair_hpo.frontends.corpora import describe_corpus, load_corpus
 from flair_hpo.frontends.final_model import FINAL_MODEL_FOLDER, final_model, keep_previous, score_on_test
+from flair_hpo.frontends.folder_kept import FolderKept
 from flair_hpo.frontends.space_files import load_space_file
 from flair_hpo.frontends.word_embeddings import check_space_transformers, check_transformer, load_word_embeddings
 from flair_hpo.objective.metric_strings import check_metric_labels, check_predictions, parse_metric
-from flair_hpo.search.callbacks import SearchCallback, SearchContext
 from flair_hpo.search.final_selection import FinalSelection
 from flair_hpo.search.orchestrator import Orchestrator
 from flair_hpo.search.outputs import PARAM_SELECTION_NAME
 from flair_hpo.search.progress import ProgressLine
 from flair_hpo.search.settings import Budget, parse_duration
-from flair_hpo.storage import SearchResult, State, check_base_path, exclusive_use
+from flair_hpo.search.stop_reasons import failure_kind
+from flair_hpo.storage import SearchResult, State, check_base_path
 from flair_hpo.strategies import STRATEGIES
 from flair_hpo.tasks import TEXT_CLASSIFICATION, ModelTask, ModelTrainer, TaskSearchSpace, get_task, task_of_corpus
 from flair_hpo.tasks.search_space import FINE_TUNING_EPOCHS
@@ -227,17 +228,6 @@ def autotune(
     return AutotuneResult(search, model, model_path, model_bytes, score, parsed_metric.value, interrupted)
 
 
-class FolderKept(SearchCallback):
-    """Holds the search's folder from the search's start into ``held``, so that it stays held after the search
-    until the command closes ``held``: no other command's search starts there before the final model is made."""
-
-    def __init__(self, held: contextlib.ExitStack) -> None:
-        self.held = held
-
-    def on_search_start(self, context: SearchContext) -> None:
-        self.held.enter_context(exclusive_use(context.base_path))
-
-
 def _failures(search: SearchResult) -> Optional[str]:
     """How many trials failed and their most common error, where some did (a transformer that would not load,
     a size limit): said at the end, since the best configuration alone does not show it."""
@@ -246,7 +236,7 @@ def _failures(search: SearchResult) -> Optional[str]:
     ]
     if not errors:
         return None
-    kinds = [re.sub(r"\d+(?:\.\d+)?", "#", error) for error in errors]  # the same error, numbers aside
+    kinds = [failure_kind(error) for error in errors]
     kind, count = Counter(kinds).most_common(1)[0]
     example = errors[len(kinds) - 1 - kinds[::-1].index(kind)]  # the latest of that kind
     return (

@@ -27,6 +27,11 @@ def refused_for_size(trial: TrialRecord) -> bool:
     return f"{ModelTooLarge.__name__}: " in (trial.error_summary or "")
 
 
+def failure_kind(error: str) -> str:
+    """An error with its numbers left out: failures that differ only in sizes, indices or times are one kind."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", error)
+
+
 def same_failure(finished: list[TrialRecord]) -> Optional[str]:
     """Why the search should stop when every trial so far (at least ``SAME_FAILURES_TO_STOP``) failed the
     same way (numbers aside): another configuration would only fail again and burn the budget. Trials refused
@@ -39,7 +44,7 @@ def same_failure(finished: list[TrialRecord]) -> Optional[str]:
         )
     if len(trained) < SAME_FAILURES_TO_STOP or any(trial.state is not State.FAILED for trial in trained):
         return None
-    reasons = {re.sub(r"\d+(?:\.\d+)?", "#", trial.error_summary or "") for trial in trained}
+    reasons = {failure_kind(trial.error_summary or "") for trial in trained}
     if len(reasons) > 1:
         return None
     return f"every trial so far ({len(trained)}) failed the same way: {trained[-1].error_summary}"
